@@ -1,0 +1,61 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace NeuralPool.Kernels;
+
+/// <summary>
+/// A window reduction: how a tap is folded into the accumulator, in scalar and vector form. A window's
+/// accumulator starts from its first valid tap, so no identity element is needed (which is what makes
+/// all-minus-infinity windows and integer types come out exactly as in PyTorch).
+/// </summary>
+internal interface IReducer<T>
+    where T : unmanaged, INumber<T>
+{
+    /// <summary>The value of a window with no valid tap.</summary>
+    static abstract T Empty { get; }
+
+    /// <summary>True when the accumulator starts from the first valid tap (which is then folded in twice, harmless for an idempotent reduction); false to start from zero.</summary>
+    static abstract bool SeedWithFirst { get; }
+
+    static abstract T Combine(T acc, T x);
+
+    static abstract Vector<T> Combine(Vector<T> acc, Vector<T> x);
+}
+
+/// <summary>Max with PyTorch's rule <c>x &gt; acc || isnan(x)</c>: the first maximum wins, NaN propagates, the last NaN wins.</summary>
+internal readonly struct MaxReducer<T> : IReducer<T>
+    where T : unmanaged, INumber<T>, IMinMaxValue<T>
+{
+    public static bool SeedWithFirst => true;
+
+    public static T Empty => typeof(T) == typeof(float) ? (T)(object)float.NegativeInfinity
+        : typeof(T) == typeof(double) ? (T)(object)double.NegativeInfinity : T.MinValue;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Combine(T acc, T x) => x > acc || T.IsNaN(x) ? x : acc;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Combine(Vector<T> acc, Vector<T> x) => Vector.ConditionalSelect(Takes(acc, x), x, acc);
+
+    /// <summary>Lanes where <paramref name="x"/> replaces <paramref name="acc"/>: greater, or NaN (x != x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Takes(Vector<T> acc, Vector<T> x) =>
+        typeof(T) == typeof(float) || typeof(T) == typeof(double)
+            ? Vector.GreaterThan(x, acc) | ~Vector.Equals(x, x)
+            : Vector.GreaterThan(x, acc);
+}
+
+/// <summary>Sum; the caller divides.</summary>
+internal readonly struct SumReducer<T> : IReducer<T>
+    where T : unmanaged, INumber<T>
+{
+    public static bool SeedWithFirst => false;
+
+    public static T Empty => T.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Combine(T acc, T x) => acc + x;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Combine(Vector<T> acc, Vector<T> x) => acc + x;
+}
