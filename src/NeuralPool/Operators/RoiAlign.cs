@@ -1,0 +1,273 @@
+using System.Numerics;
+using NeuralPool.Geometry;
+
+namespace NeuralPool.Operators;
+
+/// <summary>How RoIAlign reduces the bilinear samples of one bin.</summary>
+public enum RoiAlignMode
+{
+    /// <summary>Average of the interpolated samples (ONNX <c>avg</c>, torchvision <c>roi_align</c>).</summary>
+    Average,
+
+    /// <summary>
+    /// ONNX <c>max</c>, as the ONNX reference and ONNX Runtime compute it: the maximum over samples of the
+    /// largest <em>weighted corner</em> <c>max(w1·v1, w2·v2, w3·v3, w4·v4)</c>, not of the interpolated value.
+    /// </summary>
+    Max,
+}
+
+/// <summary>Parameters of <see cref="RoiAlign"/>.</summary>
+/// <param name="OutputHeight">Bins per RoI vertically.</param>
+/// <param name="OutputWidth">Bins per RoI horizontally.</param>
+/// <param name="SpatialScale">Factor from box coordinates to input coordinates.</param>
+/// <param name="SamplingRatio">Samples per bin and axis; 0 or negative: <c>ceil(roi extent / bins)</c>.</param>
+/// <param name="Aligned">
+/// True: shift boxes by -0.5 pixel (ONNX <c>half_pixel</c>, torchvision <c>aligned=True</c>). False: no
+/// shift and RoIs at least 1×1 (ONNX <c>output_half_pixel</c>, torchvision <c>aligned=False</c>).
+/// </param>
+/// <param name="Mode">Average or ONNX max.</param>
+public readonly record struct RoiAlignOptions(int OutputHeight, int OutputWidth, double SpatialScale = 1.0, int SamplingRatio = 0,
+    bool Aligned = true, RoiAlignMode Mode = RoiAlignMode.Average);
+
+/// <summary>
+/// RoIAlign (Mask R-CNN; ONNX RoiAlign, torchvision <c>roi_align</c>): for RoI k with box (x1, y1, x2, y2)
+/// and bin (ph, pw), bilinear samples at <c>y = y1·s - off + ph·bh + (iy + 0.5)·bh/gh</c> (and likewise x)
+/// are reduced by <see cref="RoiAlignOptions.Mode"/>; samples outside <c>[-1, H] × [-1, W]</c> contribute 0,
+/// coordinates are clamped to 0 below and to the last row/column above. Average divides by
+/// <c>max(gh·gw, 1)</c>. Output: (K, C, OutputHeight, OutputWidth), or (K, OH, OW, C) channels-last.
+/// Gradient (average mode, torchvision): each sample sends <c>dy·w_corner / (gh·gw)</c> to its four
+/// corners. Backward overwrites <c>gradInput</c>.
+/// </summary>
+public static class RoiAlign
+{
+    /// <summary>RoIAlign forward.</summary>
+    /// <param name="layout">Layout of input and output.</param>
+    /// <param name="inputShape">(N, C, H, W) or (N, H, W, C).</param>
+    /// <param name="input">Feature map.</param>
+    /// <param name="rois">K × 4 boxes (x1, y1, x2, y2) in input coordinates before <see cref="RoiAlignOptions.SpatialScale"/>.</param>
+    /// <param name="batchIndices">K batch indices.</param>
+    /// <param name="options">Parameters.</param>
+    /// <param name="output">Receives K × C × OH × OW values.</param>
+    /// <exception cref="ArgumentException">A shape, length, batch index or parameter is invalid.</exception>
+    public static void Forward<T>(TensorLayout layout, ReadOnlySpan<int> inputShape, ReadOnlySpan<T> input, ReadOnlySpan<T> rois,
+        ReadOnlySpan<long> batchIndices, in RoiAlignOptions options, Span<T> output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (_, c, h, w, k) = Validate(layout, inputShape, input.Length, rois, batchIndices, options, output.Length, nameof(output));
+        int oh = options.OutputHeight, ow = options.OutputWidth;
+        for (int r = 0; r < k; r++)
+        {
+            var bin = Bins<T>(rois.Slice(r * 4, 4), options);
+            long b = batchIndices[r];
+            for (int ch = 0; ch < c; ch++)
+            {
+                for (int ph = 0; ph < oh; ph++)
+                {
+                    for (int pw = 0; pw < ow; pw++)
+                    {
+                        T acc = T.Zero;
+                        bool first = true;
+                        for (int iy = 0; iy < bin.GridH; iy++)
+                        {
+                            for (int ix = 0; ix < bin.GridW; ix++)
+                            {
+                                var s = bin.At<T>(ph, pw, iy, ix, h, w);
+                                if (options.Mode == RoiAlignMode.Average)
+                                {
+                                    if (s.Inside)
+                                    {
+                                        acc += (s.W1 * Read(input, layout, c, h, w, b, ch, s.YLow, s.XLow))
+                                            + (s.W2 * Read(input, layout, c, h, w, b, ch, s.YLow, s.XHigh))
+                                            + (s.W3 * Read(input, layout, c, h, w, b, ch, s.YHigh, s.XLow))
+                                            + (s.W4 * Read(input, layout, c, h, w, b, ch, s.YHigh, s.XHigh));
+                                    }
+                                }
+                                else
+                                {
+                                    T v = T.Zero;
+                                    if (s.Inside)
+                                    {
+                                        v = T.Max(T.Max(s.W1 * Read(input, layout, c, h, w, b, ch, s.YLow, s.XLow), s.W2 * Read(input, layout, c, h, w, b, ch, s.YLow, s.XHigh)),
+                                            T.Max(s.W3 * Read(input, layout, c, h, w, b, ch, s.YHigh, s.XLow), s.W4 * Read(input, layout, c, h, w, b, ch, s.YHigh, s.XHigh)));
+                                    }
+
+                                    acc = first ? v : T.Max(acc, v);
+                                    first = false;
+                                }
+                            }
+                        }
+
+                        if (options.Mode == RoiAlignMode.Average)
+                        {
+                            acc /= T.CreateChecked(Math.Max(bin.GridH * bin.GridW, 1));
+                        }
+
+                        output[OutIndex(layout, k, c, oh, ow, r, ch, ph, pw)] = acc;
+                    }
+                }
+            }
+        }
+
+    }
+
+    /// <summary>RoIAlign backward (average mode): gradient with respect to the feature map, overwriting <paramref name="gradInput"/>.</summary>
+    /// <exception cref="ArgumentException">A shape, length or parameter is invalid, or the mode is max.</exception>
+    public static void Backward<T>(TensorLayout layout, ReadOnlySpan<int> inputShape, ReadOnlySpan<T> rois, ReadOnlySpan<long> batchIndices,
+        in RoiAlignOptions options, ReadOnlySpan<T> gradOutput, Span<T> gradInput)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (options.Mode != RoiAlignMode.Average)
+        {
+            ThrowHelper.Argument(nameof(options), "RoIAlign backward is defined for the average mode only.");
+        }
+
+        var (_, c, h, w, k) = Validate(layout, inputShape, gradInput.Length, rois, batchIndices, options, gradOutput.Length, nameof(gradOutput));
+        int oh = options.OutputHeight, ow = options.OutputWidth;
+        gradInput.Clear();
+        for (int r = 0; r < k; r++)
+        {
+            var bin = Bins<T>(rois.Slice(r * 4, 4), options);
+            long b = batchIndices[r];
+            T count = T.CreateChecked(bin.GridH * bin.GridW);
+            for (int ch = 0; ch < c; ch++)
+            {
+                for (int ph = 0; ph < oh; ph++)
+                {
+                    for (int pw = 0; pw < ow; pw++)
+                    {
+                        T g = gradOutput[OutIndex(layout, k, c, oh, ow, r, ch, ph, pw)] / count;
+                        for (int iy = 0; iy < bin.GridH; iy++)
+                        {
+                            for (int ix = 0; ix < bin.GridW; ix++)
+                            {
+                                var s = bin.At<T>(ph, pw, iy, ix, h, w);
+                                if (!s.Inside)
+                                {
+                                    continue;
+                                }
+
+                                gradInput[InIndex(layout, c, h, w, b, ch, s.YLow, s.XLow)] += g * s.W1;
+                                gradInput[InIndex(layout, c, h, w, b, ch, s.YLow, s.XHigh)] += g * s.W2;
+                                gradInput[InIndex(layout, c, h, w, b, ch, s.YHigh, s.XLow)] += g * s.W3;
+                                gradInput[InIndex(layout, c, h, w, b, ch, s.YHigh, s.XHigh)] += g * s.W4;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+    }
+
+    private readonly record struct Corners<T>(bool Inside, int YLow, int YHigh, int XLow, int XHigh, T W1, T W2, T W3, T W4);
+
+    private readonly record struct BinGrid(double StartH, double StartW, double BinH, double BinW, int GridH, int GridW)
+    {
+        public Corners<T> At<T>(int ph, int pw, int iy, int ix, int h, int w)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T y = T.CreateChecked(StartH) + (T.CreateChecked(ph) * T.CreateChecked(BinH)) + ((T.CreateChecked(iy) + T.CreateChecked(0.5)) * T.CreateChecked(BinH) / T.CreateChecked(GridH));
+            T x = T.CreateChecked(StartW) + (T.CreateChecked(pw) * T.CreateChecked(BinW)) + ((T.CreateChecked(ix) + T.CreateChecked(0.5)) * T.CreateChecked(BinW) / T.CreateChecked(GridW));
+            if (!(y >= -T.One && y <= T.CreateChecked(h) && x >= -T.One && x <= T.CreateChecked(w)))
+            {
+                return default;
+            }
+
+            y = T.Max(y, T.Zero);
+            x = T.Max(x, T.Zero);
+            int yl = int.CreateTruncating(y), xl = int.CreateTruncating(x), yh, xh;
+            if (yl >= h - 1)
+            {
+                yh = yl = h - 1;
+                y = T.CreateChecked(yl);
+            }
+            else
+            {
+                yh = yl + 1;
+            }
+
+            if (xl >= w - 1)
+            {
+                xh = xl = w - 1;
+                x = T.CreateChecked(xl);
+            }
+            else
+            {
+                xh = xl + 1;
+            }
+
+            T ly = y - T.CreateChecked(yl), lx = x - T.CreateChecked(xl);
+            T hy = T.One - ly, hx = T.One - lx;
+            return new Corners<T>(true, yl, yh, xl, xh, hy * hx, hy * lx, ly * hx, ly * lx);
+        }
+    }
+
+    private static BinGrid Bins<T>(ReadOnlySpan<T> box, in RoiAlignOptions o)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double off = o.Aligned ? 0.5 : 0.0;
+        double x1 = (double.CreateChecked(box[0]) * o.SpatialScale) - off, y1 = (double.CreateChecked(box[1]) * o.SpatialScale) - off;
+        double x2 = (double.CreateChecked(box[2]) * o.SpatialScale) - off, y2 = (double.CreateChecked(box[3]) * o.SpatialScale) - off;
+        double rw = x2 - x1, rh = y2 - y1;
+        if (!o.Aligned)
+        {
+            rw = Math.Max(rw, 1.0);
+            rh = Math.Max(rh, 1.0);
+        }
+
+        double bh = rh / o.OutputHeight, bw = rw / o.OutputWidth;
+        int gh = o.SamplingRatio > 0 ? o.SamplingRatio : (int)Math.Ceiling(rh / o.OutputHeight);
+        int gw = o.SamplingRatio > 0 ? o.SamplingRatio : (int)Math.Ceiling(rw / o.OutputWidth);
+        return new BinGrid(y1, x1, bh, bw, Math.Max(gh, 0), Math.Max(gw, 0));
+    }
+
+    private static T Read<T>(ReadOnlySpan<T> x, TensorLayout layout, int c, int h, int w, long b, int ch, int y, int xx)
+        => x[InIndex(layout, c, h, w, b, ch, y, xx)];
+
+    private static int InIndex(TensorLayout layout, int c, int h, int w, long b, int ch, int y, int x) =>
+        (int)(layout == TensorLayout.ChannelsFirst
+            ? ((((b * c) + ch) * h) + y) * w + x
+            : ((((b * h) + y) * w) + x) * c + ch);
+
+    private static int OutIndex(TensorLayout layout, int k, int c, int oh, int ow, int r, int ch, int ph, int pw) =>
+        layout == TensorLayout.ChannelsFirst
+            ? ((((r * c) + ch) * oh) + ph) * ow + pw
+            : ((((r * oh) + ph) * ow) + pw) * c + ch;
+
+    private static (int N, int C, int H, int W, int K) Validate<T>(TensorLayout layout, ReadOnlySpan<int> inputShape, int inputLength,
+        ReadOnlySpan<T> rois, ReadOnlySpan<long> batchIndices, in RoiAlignOptions o, int outputLength, string outputName)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Check.FloatType<T>("RoIAlign");
+        var (n, c, sizes) = PoolGeometry.SplitShape(inputShape, layout, 2);
+        int h = sizes[0], w = sizes[1];
+        if (o.OutputHeight <= 0 || o.OutputWidth <= 0)
+        {
+            ThrowHelper.Argument(nameof(o.OutputHeight), $"output size ({o.OutputHeight}, {o.OutputWidth}) must be positive.");
+        }
+
+        if (!double.IsFinite(o.SpatialScale))
+        {
+            ThrowHelper.Argument(nameof(o.SpatialScale), $"spatial scale {o.SpatialScale} must be finite.");
+        }
+
+        if (rois.Length % 4 != 0)
+        {
+            ThrowHelper.Argument(nameof(rois), $"rois has {rois.Length} values, not a multiple of 4 (x1, y1, x2, y2 per RoI).");
+        }
+
+        int k = rois.Length / 4;
+        ThrowHelper.CheckLength(nameof(batchIndices), batchIndices.Length, k, "batchIndices");
+        for (int i = 0; i < k; i++)
+        {
+            if ((ulong)batchIndices[i] >= (ulong)n)
+            {
+                ThrowHelper.Argument(nameof(batchIndices), $"batch index {batchIndices[i]} of RoI {i} is outside the batch of {n}.");
+            }
+        }
+
+        ThrowHelper.CheckLength("input", inputLength, (long)n * c * h * w, $"input of shape {ThrowHelper.Format(inputShape)}");
+        ThrowHelper.CheckLength(outputName, outputLength, (long)k * c * o.OutputHeight * o.OutputWidth, outputName);
+        return (n, c, h, w, k);
+    }
+}
