@@ -60,9 +60,9 @@ public static class MaxUnpool
                 result[i] = r;
             }
 
-            if (result[i] <= 0)
+            if (result[i] < 0)
             {
-                ThrowHelper.Argument(nameof(outputSize), $"output size {ThrowHelper.Format(result)} must be positive (input {ThrowHelper.Format(inputSpatial)}).");
+                ThrowHelper.Argument(nameof(outputSize), $"output size {result[i]} on spatial axis {i} is negative (input {ThrowHelper.Format(inputSpatial)}, kernel {k}, stride {s}, padding {p}).");
             }
         }
 
@@ -85,6 +85,10 @@ public static class MaxUnpool
         Check.MaxType<T>();
         var (n, c, inPlane, outPlane) = Validate(layout, inputShape, outputSpatial, input.Length, output.Length, nameof(input), nameof(output));
         ThrowHelper.CheckLength(nameof(indices), indices.Length, input.Length, "indices");
+        if (output.IsEmpty)
+        {
+            return; // PyTorch returns an empty tensor without reading the indices.
+        }
         var local = Localize(layout, c, inPlane, outPlane, indices, encoding, out long[]? rented);
         try
         {
@@ -105,6 +109,11 @@ public static class MaxUnpool
         Check.FloatType<T>("max unpooling backward");
         var (n, c, inPlane, outPlane) = Validate(layout, inputShape, outputSpatial, gradInput.Length, gradOutput.Length, nameof(gradInput), nameof(gradOutput));
         ThrowHelper.CheckLength(nameof(indices), indices.Length, gradInput.Length, "indices");
+        if (gradOutput.IsEmpty)
+        {
+            gradInput.Clear();
+            return;
+        }
         var local = Localize(layout, c, inPlane, outPlane, indices, encoding, out long[]? rented);
         try
         {
