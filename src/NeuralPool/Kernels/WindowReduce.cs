@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -8,13 +9,30 @@ namespace NeuralPool.Kernels;
 /// <summary>
 /// The generic forward driver: reduces every window of a <see cref="PoolGeometry"/> with a reducer
 /// policy, optionally dividing, optionally recording the (plane-local, row-major) index of the maximum.
-/// Channels-last: lanes are channels, all lanes share one window. Channels-first: lanes are consecutive
-/// outputs of one row whose windows lie wholly inside the input (loaded contiguously at stride 1, by
-/// gather otherwise); border outputs go through the scalar window loop.
+/// Work is split into contiguous ranges of output rows (channels-first: one row of one plane;
+/// channels-last: one row of all channels) over <see cref="Workers"/>.
+/// <list type="bullet">
+/// <item>Channels-last: lanes are channels; all lanes share one window, accumulators stay in registers across taps.</item>
+/// <item>Channels-first: separable. The valid input rows of an output row are reduced column-wise into a
+/// scratch row (contiguous vectors), then windows slide along that row: contiguous vectors at stride 1;
+/// at larger strides a stride-1 vector pass followed by picking every s-th result. Borders and adaptive
+/// bins read the same scratch row element by element.</item>
+/// <item>Max with indices, channels-first: lanes are consecutive outputs (stride 1) tracking their indices;
+/// at larger strides a separable pass that carries each column's winning row.</item>
+/// </list>
 /// Kernels trust the geometry: lengths are checked by the operators before any call.
 /// </summary>
 internal static unsafe class WindowReduce
 {
+    private struct Job
+    {
+        public PoolGeometry G;
+        public void* X;
+        public void* Y;
+        public long* Indices;
+        public Divisor Divisor;
+    }
+
     public static void Forward<T, TRed>(in PoolGeometry g, ReadOnlySpan<T> input, Span<T> output, Divisor divisor)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
@@ -23,13 +41,15 @@ internal static unsafe class WindowReduce
         fixed (T* x = input)
         fixed (T* y = output)
         {
+            var job = new Job { G = g, X = x, Y = y, Divisor = divisor };
+            long work = g.InputLength + g.OutputLength;
             if (g.Layout == TensorLayout.ChannelsLast)
             {
-                LastForward<T, TRed>(g, x, y, divisor);
+                Workers.For(RowCount(g), work, &LastRows<T, TRed>, &job);
             }
             else
             {
-                FirstForward<T, TRed>(g, x, y, divisor);
+                Workers.For(RowCount(g), work, &FirstRows<T, TRed>, &job);
             }
         }
     }
@@ -43,37 +63,23 @@ internal static unsafe class WindowReduce
         fixed (T* y = output)
         fixed (long* ind = indices)
         {
+            var job = new Job { G = g, X = x, Y = y, Indices = ind };
+            long work = g.InputLength + (3 * g.OutputLength);
             bool vector = Vector.IsHardwareAccelerated && g.InputPlane <= int.MaxValue;
-            if (vector && typeof(T) == typeof(float))
-            {
-                MaxIndexDispatch<float, int>(g, (float*)x, (float*)y, ind);
-            }
-            else if (vector && typeof(T) == typeof(double))
-            {
-                MaxIndexDispatch<double, long>(g, (double*)x, (double*)y, ind);
-            }
-            else
-            {
-                ScalarMaxIndex(g, x, y, ind);
-            }
+            bool last = g.Layout == TensorLayout.ChannelsLast;
+            delegate*<int, int, void*, void> body =
+                vector && typeof(T) == typeof(float) ? (last ? &LastMaxIndexRows<float, int> : &FirstMaxIndexRows<float, int>)
+                : vector && typeof(T) == typeof(double) ? (last ? &LastMaxIndexRows<double, long> : &FirstMaxIndexRows<double, long>)
+                : &ScalarMaxIndexRows<T>;
+            Workers.For(RowCount(g), work, body, &job);
         }
     }
 
-    private static void MaxIndexDispatch<T, TI>(in PoolGeometry g, T* x, T* y, long* ind)
-        where T : unmanaged, INumber<T>, IMinMaxValue<T>
-        where TI : unmanaged, INumber<TI>
-    {
-        if (g.Layout == TensorLayout.ChannelsLast)
-        {
-            LastMaxIndex<T, TI>(g, x, y, ind);
-        }
-        else
-        {
-            FirstMaxIndex<T, TI>(g, x, y, ind);
-        }
-    }
+    /// <summary>Work items: output rows of every plane (channels-first) or of every batch element (channels-last).</summary>
+    private static int RowCount(in PoolGeometry g) =>
+        (int)((g.Layout == TensorLayout.ChannelsLast ? g.N : (long)g.N * g.C) * g.D.Out * g.H.Out);
 
-    // ---------------------------------------------------------------- scalar window loop (borders, tails, fallbacks)
+    // ---------------------------------------------------------------- scalar window loop (tails, fallbacks)
 
     /// <summary>Reduces the window of output (od, oh, ow) of one plane whose elements are <paramref name="es"/> apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -147,29 +153,27 @@ internal static unsafe class WindowReduce
         return acc;
     }
 
-    private static void ScalarMaxIndex<T>(in PoolGeometry g, T* x, T* y, long* ind)
+    private static void ScalarMaxIndexRows<T>(int r0, int r1, void* state)
         where T : unmanaged, INumber<T>, IMinMaxValue<T>
     {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        var g = job.G;
+        T* x = (T*)job.X, y = (T*)job.Y;
+        long* ind = job.Indices;
         bool last = g.Layout == TensorLayout.ChannelsLast;
         long inPlane = g.InputPlane, outPlane = g.OutputPlane;
-        nint es = last ? g.C : 1;
-        for (int n = 0; n < g.N; n++)
+        int rowsPerPlane = g.D.Out * g.H.Out;
+        int cn = last ? g.C : 1;
+        for (int r = r0; r < r1; r++)
         {
-            for (int c = 0; c < g.C; c++)
+            int plane = r / rowsPerPlane, rem = r % rowsPerPlane, od = rem / g.H.Out, oh = rem % g.H.Out;
+            long o = (((long)plane * outPlane) + ((long)rem * g.W.Out)) * cn;
+            for (int ow = 0; ow < g.W.Out; ow++)
             {
-                T* xp = last ? x + (n * inPlane * g.C) + c : x + (((long)n * g.C) + c) * inPlane;
-                long ob = last ? (n * outPlane * g.C) + c : (((long)n * g.C) + c) * outPlane;
-                long o = 0;
-                for (int od = 0; od < g.D.Out; od++)
+                for (int c = 0; c < cn; c++, o++)
                 {
-                    for (int oh = 0; oh < g.H.Out; oh++)
-                    {
-                        for (int ow = 0; ow < g.W.Out; ow++, o++)
-                        {
-                            long at = ob + (o * es);
-                            y[at] = MaxPosition(g, xp, es, od, oh, ow, out ind[at]);
-                        }
-                    }
+                    T* xp = last ? x + (plane * inPlane * cn) + c : x + (plane * inPlane);
+                    y[o] = MaxPosition(g, xp, cn, od, oh, ow, out ind[o]);
                 }
             }
         }
@@ -177,267 +181,514 @@ internal static unsafe class WindowReduce
 
     // ---------------------------------------------------------------- channels-last: lanes are channels
 
-    private static void LastForward<T, TRed>(in PoolGeometry g, T* x, T* y, Divisor divisor)
+    private static void LastRows<T, TRed>(int r0, int r1, void* state)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        var g = job.G;
+        var divisor = job.Divisor;
+        T* x = (T*)job.X, y = (T*)job.Y;
         int cn = g.C;
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        long inPlane = g.InputPlane, outPlane = g.OutputPlane;
-        for (int n = 0; n < g.N; n++)
+        long inPlane = g.InputPlane;
+        int rowsPerImage = dAxis.Out * hAxis.Out;
+        for (int r = r0; r < r1; r++)
         {
+            int n = r / rowsPerImage, rem = r % rowsPerImage, od = rem / hAxis.Out, oh = rem % hAxis.Out;
             T* xn = x + (n * inPlane * cn);
-            T* yo = y + (n * outPlane * cn);
-            for (int od = 0; od < dAxis.Out; od++)
+            T* yo = y + ((long)r * wAxis.Out * cn);
+            int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
+            int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
+            for (int ow = 0; ow < wAxis.Out; ow++, yo += cn)
             {
-                int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-                for (int oh = 0; oh < hAxis.Out; oh++)
+                int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
+                if (fd >= ed || fh >= eh || fw >= ew)
                 {
-                    int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-                    for (int ow = 0; ow < wAxis.Out; ow++, yo += cn)
+                    new Span<T>(yo, cn).Fill(TRed.Empty);
+                    continue;
+                }
+
+                long divisorValue = divisor.Of(g, od, oh, ow);
+                var scale = new Vector<T>(T.CreateChecked(divisorValue));
+                T* seed = xn + ((((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In + sw + (fw * wAxis.Dilation)) * cn;
+                int c = 0;
+                for (; c + lanes <= cn; c += lanes)
+                {
+                    // acc lane l: the reduction of channel c + l over the window so far.
+                    Vector<T> acc = TRed.SeedWithFirst ? Vector.Load(seed + c) : Vector<T>.Zero;
+                    for (int jd = fd; jd < ed; jd++)
                     {
-                        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-                        if (fd >= ed || fh >= eh || fw >= ew)
+                        long id = sd + ((long)jd * dAxis.Dilation);
+                        for (int jh = fh; jh < eh; jh++)
                         {
-                            new Span<T>(yo, cn).Fill(TRed.Empty);
-                            continue;
-                        }
-
-                        long divisorValue = divisor.Of(g, od, oh, ow);
-                        var scale = new Vector<T>(T.CreateChecked(divisorValue));
-                        T* seed = xn + ((((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In + sw + (fw * wAxis.Dilation)) * cn;
-                        int c = 0;
-                        for (; c + lanes <= cn; c += lanes)
-                        {
-                            // acc lane l: the reduction of channel c + l over the window so far.
-                            Vector<T> acc = TRed.SeedWithFirst ? Vector.Load(seed + c) : Vector<T>.Zero;
-                            for (int jd = fd; jd < ed; jd++)
+                            T* row = xn + ((((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw) * cn + c;
+                            for (int jw = fw; jw < ew; jw++)
                             {
-                                long id = sd + ((long)jd * dAxis.Dilation);
-                                for (int jh = fh; jh < eh; jh++)
-                                {
-                                    T* row = xn + ((((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw) * cn + c;
-                                    for (int jw = fw; jw < ew; jw++)
-                                    {
-                                        acc = TRed.Combine(acc, Vector.Load(row + ((long)jw * wAxis.Dilation * cn)));
-                                    }
-                                }
+                                acc = TRed.Combine(acc, Vector.Load(row + ((long)jw * wAxis.Dilation * cn)));
                             }
-
-                            (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
-                        }
-
-                        for (; c < cn; c++)
-                        {
-                            yo[c] = ReducePosition<T, TRed>(g, xn + c, cn, od, oh, ow, divisor);
                         }
                     }
+
+                    (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
+                }
+
+                for (; c < cn; c++)
+                {
+                    yo[c] = ReducePosition<T, TRed>(g, xn + c, cn, od, oh, ow, divisor);
                 }
             }
         }
     }
 
-    private static void LastMaxIndex<T, TI>(in PoolGeometry g, T* x, T* y, long* ind)
+    private static void LastMaxIndexRows<T, TI>(int r0, int r1, void* state)
         where T : unmanaged, INumber<T>, IMinMaxValue<T>
         where TI : unmanaged, INumber<TI>
     {
         Debug.Assert(Vector<T>.Count == Vector<TI>.Count);
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        var g = job.G;
+        T* x = (T*)job.X, y = (T*)job.Y;
+        long* ind = job.Indices;
         int cn = g.C;
         int lanes = Vector<T>.Count;
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        long inPlane = g.InputPlane, outPlane = g.OutputPlane;
+        long inPlane = g.InputPlane;
+        int rowsPerImage = dAxis.Out * hAxis.Out;
         TI* lane = stackalloc TI[lanes];
-        for (int n = 0; n < g.N; n++)
+        for (int r = r0; r < r1; r++)
         {
+            int n = r / rowsPerImage, rem = r % rowsPerImage, od = rem / hAxis.Out, oh = rem % hAxis.Out;
             T* xn = x + (n * inPlane * cn);
-            long o = n * outPlane * cn;
-            for (int od = 0; od < dAxis.Out; od++)
+            long o = (long)r * wAxis.Out * cn;
+            int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
+            int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
+            for (int ow = 0; ow < wAxis.Out; ow++, o += cn)
             {
-                int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-                for (int oh = 0; oh < hAxis.Out; oh++)
+                int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
+                int c = 0;
+                if (fd < ed && fh < eh && fw < ew)
                 {
-                    int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-                    for (int ow = 0; ow < wAxis.Out; ow++, o += cn)
+                    long seedPos = (((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In + sw + (fw * wAxis.Dilation);
+                    for (; c + lanes <= cn; c += lanes)
                     {
-                        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-                        int c = 0;
-                        if (fd < ed && fh < eh && fw < ew)
-                        {
-                            long seedPos = (((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In + sw + (fw * wAxis.Dilation);
-                            for (; c + lanes <= cn; c += lanes)
-                            {
-                                // best lane l: the max so far of channel c + l; at lane l: its plane-local index.
-                                Vector<T> best = Vector.Load(xn + (seedPos * cn) + c);
-                                var at = new Vector<TI>(TI.CreateTruncating(seedPos));
-                                for (int jd = fd; jd < ed; jd++)
-                                {
-                                    long id = sd + ((long)jd * dAxis.Dilation);
-                                    for (int jh = fh; jh < eh; jh++)
-                                    {
-                                        long rowPos = (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw;
-                                        for (int jw = fw; jw < ew; jw++)
-                                        {
-                                            long pos = rowPos + ((long)jw * wAxis.Dilation);
-                                            Vector<T> v = Vector.Load(xn + (pos * cn) + c);
-                                            Vector<T> takes = MaxReducer<T>.Takes(best, v);
-                                            best = Vector.ConditionalSelect(takes, v, best);
-                                            at = Vector.ConditionalSelect(takes.As<T, TI>(), new Vector<TI>(TI.CreateTruncating(pos)), at);
-                                        }
-                                    }
-                                }
-
-                                best.Store(y + o + c);
-                                at.Store(lane);
-                                for (int l = 0; l < lanes; l++)
-                                {
-                                    ind[o + c + l] = long.CreateTruncating(lane[l]);
-                                }
-                            }
-                        }
-
-                        for (; c < cn; c++)
-                        {
-                            y[o + c] = MaxPosition(g, xn + c, cn, od, oh, ow, out ind[o + c]);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- channels-first: lanes are outputs of one row
-
-    private static void FirstForward<T, TRed>(in PoolGeometry g, T* x, T* y, Divisor divisor)
-        where T : unmanaged, INumber<T>
-        where TRed : IReducer<T>
-    {
-        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        int lanes = Vector<T>.Count;
-        int ib = wAxis.InteriorBegin;
-        int ie = Vector.IsHardwareAccelerated ? ib + ((wAxis.InteriorEnd - ib) / lanes * lanes) : ib;
-        long inPlane = g.InputPlane, outPlane = g.OutputPlane;
-        int s = wAxis.Stride, kw = wAxis.Kernel, dw = wAxis.Dilation, pw = wAxis.PadBegin;
-        long planes = (long)g.N * g.C;
-        for (long p = 0; p < planes; p++)
-        {
-            T* xp = x + (p * inPlane);
-            T* yr = y + (p * outPlane);
-            for (int od = 0; od < dAxis.Out; od++)
-            {
-                int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-                for (int oh = 0; oh < hAxis.Out; oh++, yr += wAxis.Out)
-                {
-                    int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-                    bool rowHasTaps = fd < ed && fh < eh;
-                    int vEnd = rowHasTaps ? ie : ib;
-                    for (int ow = 0; ow < ib; ow++)
-                    {
-                        yr[ow] = ReducePosition<T, TRed>(g, xp, 1, od, oh, ow, divisor);
-                    }
-
-                    if (vEnd > ib)
-                    {
-                        long divisorValue = divisor.Of(g, od, oh, ib);
-                        var scale = new Vector<T>(T.CreateChecked(divisorValue));
-                        T* seed = xp + ((((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In) - pw;
-                        for (int ow0 = ib; ow0 < vEnd; ow0 += lanes)
-                        {
-                            // acc lane l: the reduction so far of output ow0 + l, whose taps are s apart from lane to lane.
-                            Vector<T> acc = TRed.SeedWithFirst ? SimdLoad.Strided(seed + ((long)ow0 * s), s) : Vector<T>.Zero;
-                            for (int jd = fd; jd < ed; jd++)
-                            {
-                                long id = sd + ((long)jd * dAxis.Dilation);
-                                for (int jh = fh; jh < eh; jh++)
-                                {
-                                    T* row = xp + (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + ((long)ow0 * s) - pw;
-                                    for (int jw = 0; jw < kw; jw++)
-                                    {
-                                        acc = TRed.Combine(acc, SimdLoad.Strided(row + ((long)jw * dw), s));
-                                    }
-                                }
-                            }
-
-                            (divisorValue == 1 ? acc : acc / scale).Store(yr + ow0);
-                        }
-                    }
-
-                    for (int ow = vEnd; ow < wAxis.Out; ow++)
-                    {
-                        yr[ow] = ReducePosition<T, TRed>(g, xp, 1, od, oh, ow, divisor);
-                    }
-                }
-            }
-        }
-    }
-
-    private static void FirstMaxIndex<T, TI>(in PoolGeometry g, T* x, T* y, long* ind)
-        where T : unmanaged, INumber<T>, IMinMaxValue<T>
-        where TI : unmanaged, INumber<TI>
-    {
-        Debug.Assert(Vector<T>.Count == Vector<TI>.Count);
-        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        int lanes = Vector<T>.Count;
-        int ib = wAxis.InteriorBegin;
-        int ie = ib + ((wAxis.InteriorEnd - ib) / lanes * lanes);
-        long inPlane = g.InputPlane, outPlane = g.OutputPlane;
-        int s = wAxis.Stride, kw = wAxis.Kernel, dw = wAxis.Dilation, pw = wAxis.PadBegin;
-        long planes = (long)g.N * g.C;
-        Vector<TI> iota = SimdLoad.Iota<TI>(s);
-        TI* lane = stackalloc TI[lanes];
-        for (long p = 0; p < planes; p++)
-        {
-            T* xp = x + (p * inPlane);
-            long o = p * outPlane;
-            for (int od = 0; od < dAxis.Out; od++)
-            {
-                int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-                for (int oh = 0; oh < hAxis.Out; oh++, o += wAxis.Out)
-                {
-                    int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-                    int vEnd = fd < ed && fh < eh ? ie : ib;
-                    for (int ow = 0; ow < ib; ow++)
-                    {
-                        y[o + ow] = MaxPosition(g, xp, 1, od, oh, ow, out ind[o + ow]);
-                    }
-
-                    long seedRow = (((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In;
-                    for (int ow0 = ib; ow0 < vEnd; ow0 += lanes)
-                    {
-                        // best lane l: the max so far of output ow0 + l; at lane l: its plane-local index.
-                        long seedPos = seedRow + ((long)ow0 * s) - pw;
-                        Vector<T> best = SimdLoad.Strided(xp + seedPos, s);
-                        Vector<TI> at = new Vector<TI>(TI.CreateTruncating(seedPos)) + iota;
+                        // best lane l: the max so far of channel c + l; at lane l: its plane-local index.
+                        Vector<T> best = Vector.Load(xn + (seedPos * cn) + c);
+                        var at = new Vector<TI>(TI.CreateTruncating(seedPos));
                         for (int jd = fd; jd < ed; jd++)
                         {
                             long id = sd + ((long)jd * dAxis.Dilation);
                             for (int jh = fh; jh < eh; jh++)
                             {
-                                long rowPos = (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + ((long)ow0 * s) - pw;
-                                for (int jw = 0; jw < kw; jw++)
+                                long rowPos = (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw;
+                                for (int jw = fw; jw < ew; jw++)
                                 {
-                                    long pos = rowPos + ((long)jw * dw);
-                                    Vector<T> v = SimdLoad.Strided(xp + pos, s);
+                                    long pos = rowPos + ((long)jw * wAxis.Dilation);
+                                    Vector<T> v = Vector.Load(xn + (pos * cn) + c);
                                     Vector<T> takes = MaxReducer<T>.Takes(best, v);
                                     best = Vector.ConditionalSelect(takes, v, best);
-                                    at = Vector.ConditionalSelect(takes.As<T, TI>(), new Vector<TI>(TI.CreateTruncating(pos)) + iota, at);
+                                    at = Vector.ConditionalSelect(takes.As<T, TI>(), new Vector<TI>(TI.CreateTruncating(pos)), at);
                                 }
                             }
                         }
 
-                        best.Store(y + o + ow0);
+                        best.Store(y + o + c);
                         at.Store(lane);
                         for (int l = 0; l < lanes; l++)
                         {
-                            ind[o + ow0 + l] = long.CreateTruncating(lane[l]);
+                            ind[o + c + l] = long.CreateTruncating(lane[l]);
+                        }
+                    }
+                }
+
+                for (; c < cn; c++)
+                {
+                    y[o + c] = MaxPosition(g, xn + c, cn, od, oh, ow, out ind[o + c]);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- channels-first: separable rows
+
+    private static void FirstRows<T, TRed>(int r0, int r1, void* state)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        var g = job.G;
+        int width = g.W.In;
+        T[]? rented = width > 4096 ? ArrayPool<T>.Shared.Rent(width) : null;
+        T* stack = stackalloc T[rented is null ? width : 0];
+        try
+        {
+            fixed (T* heap = rented)
+            {
+                T* v = rented is null ? stack : heap;
+                int rowsPerPlane = g.D.Out * g.H.Out;
+                for (int r = r0; r < r1; r++)
+                {
+                    int plane = r / rowsPerPlane, rem = r % rowsPerPlane;
+                    T* xp = (T*)job.X + ((long)plane * g.InputPlane);
+                    T* yr = (T*)job.Y + ((long)r * g.W.Out);
+                    SeparableRow<T, TRed>(g, xp, yr, rem / g.H.Out, rem % g.H.Out, job.Divisor, v);
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One output row (od, oh) of one channels-first plane: <paramref name="v"/> receives the column-wise
+    /// reduction of the row's valid input rows, then the windows slide along it.
+    /// </summary>
+    private static void SeparableRow<T, TRed>(in PoolGeometry g, T* xp, T* yr, int od, int oh, Divisor divisor, T* v)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
+        int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
+        int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
+        int width = wAxis.In;
+        if (fd >= ed || fh >= eh)
+        {
+            new Span<T>(yr, wAxis.Out).Fill(TRed.Empty);
+            return;
+        }
+
+        // Vertical: v[w] = reduction over the valid rows (jd, jh) of x[row][w]; lanes are columns.
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
+        bool first = true;
+        for (int jd = fd; jd < ed; jd++)
+        {
+            long id = sd + ((long)jd * dAxis.Dilation);
+            for (int jh = fh; jh < eh; jh++)
+            {
+                T* row = xp + (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * width);
+                int w = 0;
+                if (first)
+                {
+                    new ReadOnlySpan<T>(row, width).CopyTo(new Span<T>(v, width));
+                    first = false;
+                    continue;
+                }
+
+                for (; w + lanes <= width; w += lanes)
+                {
+                    TRed.Combine(Vector.Load(v + w), Vector.Load(row + w)).Store(v + w);
+                }
+
+                for (; w < width; w++)
+                {
+                    v[w] = TRed.Combine(v[w], row[w]);
+                }
+            }
+        }
+
+        // Borders and adaptive bins, element by element from v (before the interior pass reuses v).
+        int ib = wAxis.InteriorBegin, ie = wAxis.InteriorEnd;
+        int s = wAxis.Stride, kw = wAxis.Kernel, dw = wAxis.Dilation;
+        for (int ow = 0; ow < wAxis.Out; ow++)
+        {
+            if (ow == ib && ie > ib)
+            {
+                ow = ie - 1;
+                continue;
+            }
+
+            int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
+            if (fw >= ew)
+            {
+                yr[ow] = TRed.Empty;
+                continue;
+            }
+
+            T acc = v[sw + (fw * dw)];
+            for (int jw = fw + 1; jw < ew; jw++)
+            {
+                acc = TRed.Combine(acc, v[sw + (jw * dw)]);
+            }
+
+            yr[ow] = Finish(acc, divisor.Of(g, od, oh, ow));
+        }
+
+        if (ie <= ib)
+        {
+            return;
+        }
+
+        // Interior: every tap valid, one divisor for all.
+        long divisorValue = divisor.Of(g, od, oh, ib);
+        var scale = new Vector<T>(T.CreateChecked(divisorValue));
+        T* start = v + ((long)ib * s) - wAxis.PadBegin;
+        if (s == 1)
+        {
+            // lanes: outputs ow0 .. ow0 + lanes - 1, whose taps are contiguous in v.
+            int ow = ib;
+            for (; ow + lanes <= ie; ow += lanes)
+            {
+                T* p = start + (ow - ib);
+                Vector<T> acc = Vector.Load(p);
+                for (int jw = 1; jw < kw; jw++)
+                {
+                    acc = TRed.Combine(acc, Vector.Load(p + ((long)jw * dw)));
+                }
+
+                (divisorValue == 1 ? acc : acc / scale).Store(yr + ow);
+            }
+
+            for (; ow < ie; ow++)
+            {
+                T* p = start + (ow - ib);
+                T acc = p[0];
+                for (int jw = 1; jw < kw; jw++)
+                {
+                    acc = TRed.Combine(acc, p[(long)jw * dw]);
+                }
+
+                yr[ow] = Finish(acc, divisorValue);
+            }
+
+            return;
+        }
+
+        // Stride s > 1: slide at stride 1 in place over the span the interior windows start in
+        // (each result only reads positions at or after itself), then pick every s-th.
+        int span = ((ie - 1 - ib) * s) + 1;
+        int t = 0;
+        for (; t + lanes <= span; t += lanes)
+        {
+            Vector<T> acc = Vector.Load(start + t);
+            for (int jw = 1; jw < kw; jw++)
+            {
+                acc = TRed.Combine(acc, Vector.Load(start + t + ((long)jw * dw)));
+            }
+
+            acc.Store(start + t);
+        }
+
+        for (; t < span; t++)
+        {
+            T acc = start[t];
+            for (int jw = 1; jw < kw; jw++)
+            {
+                acc = TRed.Combine(acc, start[t + ((long)jw * dw)]);
+            }
+
+            start[t] = acc;
+        }
+
+        for (int ow = ib; ow < ie; ow++)
+        {
+            yr[ow] = Finish(start[(long)(ow - ib) * s], divisorValue);
+        }
+    }
+
+    private static void FirstMaxIndexRows<T, TI>(int r0, int r1, void* state)
+        where T : unmanaged, INumber<T>, IMinMaxValue<T>
+        where TI : unmanaged, INumber<TI>
+    {
+        Debug.Assert(Vector<T>.Count == Vector<TI>.Count);
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        var g = job.G;
+        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
+        if (wAxis.Stride != 1)
+        {
+            FirstMaxIndexSeparable<T, TI>(g, (T*)job.X, (T*)job.Y, job.Indices, r0, r1);
+            return;
+        }
+
+        T* x = (T*)job.X, y = (T*)job.Y;
+        long* ind = job.Indices;
+        int lanes = Vector<T>.Count;
+        int ib = wAxis.InteriorBegin;
+        int ie = ib + ((wAxis.InteriorEnd - ib) / lanes * lanes);
+        int kw = wAxis.Kernel, dw = wAxis.Dilation, pw = wAxis.PadBegin;
+        int rowsPerPlane = dAxis.Out * hAxis.Out;
+        Vector<TI> iota = SimdLoad.Iota<TI>(1);
+        TI* lane = stackalloc TI[lanes];
+        for (int r = r0; r < r1; r++)
+        {
+            int plane = r / rowsPerPlane, rem = r % rowsPerPlane, od = rem / hAxis.Out, oh = rem % hAxis.Out;
+            T* xp = x + ((long)plane * g.InputPlane);
+            long o = (long)r * wAxis.Out;
+            int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
+            int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
+            int vEnd = fd < ed && fh < eh ? ie : ib;
+            for (int ow = 0; ow < ib; ow++)
+            {
+                y[o + ow] = MaxPosition(g, xp, 1, od, oh, ow, out ind[o + ow]);
+            }
+
+            long seedRow = (((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In;
+            for (int ow0 = ib; ow0 < vEnd; ow0 += lanes)
+            {
+                // best lane l: the max so far of output ow0 + l; at lane l: its plane-local index.
+                long seedPos = seedRow + ow0 - pw;
+                Vector<T> best = Vector.Load(xp + seedPos);
+                Vector<TI> at = new Vector<TI>(TI.CreateTruncating(seedPos)) + iota;
+                for (int jd = fd; jd < ed; jd++)
+                {
+                    long id = sd + ((long)jd * dAxis.Dilation);
+                    for (int jh = fh; jh < eh; jh++)
+                    {
+                        long rowPos = (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + ow0 - pw;
+                        for (int jw = 0; jw < kw; jw++)
+                        {
+                            long pos = rowPos + ((long)jw * dw);
+                            Vector<T> v = Vector.Load(xp + pos);
+                            Vector<T> takes = MaxReducer<T>.Takes(best, v);
+                            best = Vector.ConditionalSelect(takes, v, best);
+                            at = Vector.ConditionalSelect(takes.As<T, TI>(), new Vector<TI>(TI.CreateTruncating(pos)) + iota, at);
+                        }
+                    }
+                }
+
+                best.Store(y + o + ow0);
+                at.Store(lane);
+                for (int l = 0; l < lanes; l++)
+                {
+                    ind[o + ow0 + l] = long.CreateTruncating(lane[l]);
+                }
+            }
+
+            for (int ow = vEnd; ow < wAxis.Out; ow++)
+            {
+                y[o + ow] = MaxPosition(g, xp, 1, od, oh, ow, out ind[o + ow]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Channels-first max with indices at stride &gt; 1, separable. Vertical (lanes are columns): per column,
+    /// the first row holding the column's max, or the last NaN, with that row's plane offset. Horizontal
+    /// (per output): a flat index <c>rowOffset + column</c> grows with D, H, W scan order, so the window's
+    /// answer is the NaN candidate with the largest index if any, else the maximum candidate with the smallest.
+    /// </summary>
+    private static void FirstMaxIndexSeparable<T, TI>(in PoolGeometry g, T* x, T* y, long* ind, int r0, int r1)
+        where T : unmanaged, INumber<T>, IMinMaxValue<T>
+        where TI : unmanaged, INumber<TI>
+    {
+        int width = g.W.In;
+        T[]? rentedV = width > 2048 ? ArrayPool<T>.Shared.Rent(width) : null;
+        TI[]? rentedI = width > 2048 ? ArrayPool<TI>.Shared.Rent(width) : null;
+        T* stackV = stackalloc T[rentedV is null ? width : 0];
+        TI* stackI = stackalloc TI[rentedI is null ? width : 0];
+        try
+        {
+            fixed (T* heapV = rentedV)
+            fixed (TI* heapI = rentedI)
+            {
+                T* v = rentedV is null ? stackV : heapV;
+                TI* vi = rentedI is null ? stackI : heapI;
+                var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
+                int lanes = Vector<T>.Count;
+                int rowsPerPlane = dAxis.Out * hAxis.Out;
+                for (int r = r0; r < r1; r++)
+                {
+                    int plane = r / rowsPerPlane, rem = r % rowsPerPlane, od = rem / hAxis.Out, oh = rem % hAxis.Out;
+                    T* xp = x + ((long)plane * g.InputPlane);
+                    T* yr = y + ((long)r * wAxis.Out);
+                    long* ir = ind + ((long)r * wAxis.Out);
+                    int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
+                    int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
+                    if (fd >= ed || fh >= eh)
+                    {
+                        new Span<T>(yr, wAxis.Out).Fill(MaxReducer<T>.Empty);
+                        new Span<long>(ir, wAxis.Out).Fill(-1);
+                        continue;
+                    }
+
+                    bool first = true;
+                    for (int jd = fd; jd < ed; jd++)
+                    {
+                        long id = sd + ((long)jd * dAxis.Dilation);
+                        for (int jh = fh; jh < eh; jh++)
+                        {
+                            long rowOffset = ((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * width;
+                            T* row = xp + rowOffset;
+                            var rowVector = new Vector<TI>(TI.CreateTruncating(rowOffset));
+                            int w = 0;
+                            if (first)
+                            {
+                                new ReadOnlySpan<T>(row, width).CopyTo(new Span<T>(v, width));
+                                new Span<TI>(vi, width).Fill(TI.CreateTruncating(rowOffset));
+                                first = false;
+                                continue;
+                            }
+
+                            for (; w + lanes <= width; w += lanes)
+                            {
+                                // lane l: column w + l; takes where the new row holds a greater value or a NaN.
+                                Vector<T> best = Vector.Load(v + w), cand = Vector.Load(row + w);
+                                Vector<T> takes = MaxReducer<T>.Takes(best, cand);
+                                Vector.ConditionalSelect(takes, cand, best).Store(v + w);
+                                Vector.ConditionalSelect(takes.As<T, TI>(), rowVector, Vector.Load(vi + w)).Store(vi + w);
+                            }
+
+                            for (; w < width; w++)
+                            {
+                                T c = row[w];
+                                if (c > v[w] || T.IsNaN(c))
+                                {
+                                    v[w] = c;
+                                    vi[w] = TI.CreateTruncating(rowOffset);
+                                }
+                            }
                         }
                     }
 
-                    for (int ow = vEnd; ow < wAxis.Out; ow++)
+                    for (int ow = 0; ow < wAxis.Out; ow++)
                     {
-                        y[o + ow] = MaxPosition(g, xp, 1, od, oh, ow, out ind[o + ow]);
+                        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
+                        if (fw >= ew)
+                        {
+                            yr[ow] = MaxReducer<T>.Empty;
+                            ir[ow] = -1;
+                            continue;
+                        }
+
+                        int col = sw + (fw * wAxis.Dilation);
+                        T best = v[col];
+                        long at = long.CreateTruncating(vi[col]) + col;
+                        for (int jw = fw + 1; jw < ew; jw++)
+                        {
+                            col = sw + (jw * wAxis.Dilation);
+                            T c = v[col];
+                            long ci = long.CreateTruncating(vi[col]) + col;
+                            bool take = T.IsNaN(c)
+                                ? !T.IsNaN(best) || ci > at
+                                : !T.IsNaN(best) && (c > best || (c == best && ci < at));
+                            if (take)
+                            {
+                                best = c;
+                                at = ci;
+                            }
+                        }
+
+                        yr[ow] = xp[at];
+                        ir[ow] = at;
                     }
                 }
+            }
+        }
+        finally
+        {
+            if (rentedV is not null)
+            {
+                ArrayPool<T>.Shared.Return(rentedV);
+            }
+
+            if (rentedI is not null)
+            {
+                ArrayPool<TI>.Shared.Return(rentedI);
             }
         }
     }

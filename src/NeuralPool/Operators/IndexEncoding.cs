@@ -52,6 +52,11 @@ internal static class IndexCodec
         for (int i = 0; i < indices.Length; i++)
         {
             long flat = indices[i];
+            if (flat == -1)
+            {
+                continue; // a window with no valid tap
+            }
+
             long planeIndex = PlaneOf(g, i, outPlane);
             long local = flat - (planeIndex * plane);
             if (local < 0 || local >= plane)

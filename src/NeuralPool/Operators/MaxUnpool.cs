@@ -182,6 +182,11 @@ public static class MaxUnpool
         int inputLength, int outputLength, string inputName, string outputName)
     {
         int rank = inputShape.Length - 2;
+        if (rank < 1 || rank > 3)
+        {
+            ThrowHelper.Argument(nameof(inputShape), $"input shape {ThrowHelper.Format(inputShape)} must have 3 to 5 dimensions (N, C and 1 to 3 spatial axes).");
+        }
+
         var (n, c, sizes) = PoolGeometry.SplitShape(inputShape, layout, rank);
         if (outputSpatial.Length != rank)
         {

@@ -1,0 +1,170 @@
+using System.Numerics;
+using System.Text;
+using NeuralPool.Tests.Oracle;
+
+namespace NeuralPool.Tests.Operators;
+
+/// <summary>Conversions between the oracle's channels-first doubles and the library's typed, laid-out spans.</summary>
+internal static class Harness
+{
+    public static readonly int[] Sizes = [1, 2, 3, 5, 7, 8, 9, 16, 17, 33];
+    public static readonly int[] Channels = [1, 3, 8, 9, 17];
+
+    /// <summary>Every (rank, layout, element type) a sweep runs in.</summary>
+    public static TheoryData<int, TensorLayout, string> Configs()
+    {
+        var data = new TheoryData<int, TensorLayout, string>();
+        foreach (int rank in new[] { 1, 2, 3 })
+        {
+            foreach (var layout in new[] { TensorLayout.ChannelsFirst, TensorLayout.ChannelsLast })
+            {
+                foreach (string type in new[] { "float", "double" })
+                {
+                    data.Add(rank, layout, type);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>The physical shape of a channels-first shape in <paramref name="layout"/>.</summary>
+    public static int[] Shape(int[] channelsFirst, TensorLayout layout) =>
+        layout == TensorLayout.ChannelsFirst ? channelsFirst : LayoutTranspose.ChannelsLastShape(channelsFirst);
+
+    /// <summary>Channels-first data converted to T and laid out in <paramref name="layout"/>.</summary>
+    public static T[] ToLibrary<T>(double[] channelsFirst, int[] channelsFirstShape, TensorLayout layout)
+        where T : INumberBase<T>
+    {
+        var typed = channelsFirst.Select(T.CreateChecked).ToArray();
+        return layout == TensorLayout.ChannelsFirst ? typed : LayoutTranspose.ToChannelsLast(typed, channelsFirstShape);
+    }
+
+    /// <summary>A library result in <paramref name="layout"/> back in channels-first order, as doubles.</summary>
+    public static double[] FromLibrary<T>(T[] data, int[] channelsFirstShape, TensorLayout layout)
+        where T : INumberBase<T>
+    {
+        var cf = layout == TensorLayout.ChannelsFirst ? data : LayoutTranspose.ToChannelsFirst(data, channelsFirstShape);
+        return cf.Select(double.CreateChecked).ToArray();
+    }
+
+    /// <summary>Indices in <paramref name="layout"/> back in channels-first order.</summary>
+    public static long[] FromLibrary(long[] data, int[] channelsFirstShape, TensorLayout layout) =>
+        layout == TensorLayout.ChannelsFirst ? data : LayoutTranspose.ToChannelsFirst(data, channelsFirstShape);
+
+    /// <summary>Indices laid out in <paramref name="layout"/>.</summary>
+    public static long[] ToLibrary(long[] channelsFirst, int[] channelsFirstShape, TensorLayout layout) =>
+        layout == TensorLayout.ChannelsFirst ? channelsFirst : LayoutTranspose.ToChannelsLast(channelsFirst, channelsFirstShape);
+
+    /// <summary>The data the oracle sees: rounded through T, so both sides start from the same values.</summary>
+    public static double[] RoundTrip<T>(double[] x)
+        where T : INumberBase<T> => x.Select(v => double.CreateChecked(T.CreateChecked(v))).ToArray();
+
+    /// <summary>Relative tolerance of averages and gradients for T.</summary>
+    public static double Tolerance<T>() => typeof(T) == typeof(float) ? 1e-5 : 1e-12;
+
+    /// <summary>Null when equal (NaN equals NaN, -0 equals 0), else the first mismatch.</summary>
+    public static string? Exact(double[] expected, double[] actual, string what)
+    {
+        if (expected.Length != actual.Length)
+        {
+            return $"{what}: length {actual.Length}, expected {expected.Length}";
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (!(expected[i] == actual[i] || (double.IsNaN(expected[i]) && double.IsNaN(actual[i]))))
+            {
+                return $"{what}[{i}] = {actual[i]:R}, expected {expected[i]:R}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Null when equal, else the first mismatch.</summary>
+    public static string? Exact(long[] expected, long[] actual, string what)
+    {
+        if (expected.Length != actual.Length)
+        {
+            return $"{what}: length {actual.Length}, expected {expected.Length}";
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (expected[i] != actual[i])
+            {
+                return $"{what}[{i}] = {actual[i]}, expected {expected[i]}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Null when every element agrees within <c>rtol * scale[i]</c> (scale: a magnitude of the terms that
+    /// made the element, e.g. the same average over |x|); NaN must meet NaN and infinities must be equal.
+    /// </summary>
+    public static string? Close(double[] expected, double[] actual, double[] scale, double rtol, string what)
+    {
+        if (expected.Length != actual.Length)
+        {
+            return $"{what}: length {actual.Length}, expected {expected.Length}";
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = expected[i], a = actual[i];
+            bool ok = double.IsNaN(e) ? double.IsNaN(a)
+                : double.IsInfinity(e) || double.IsInfinity(scale[i]) ? e == a
+                : Math.Abs(a - e) <= rtol * Math.Max(Math.Max(Math.Abs(scale[i]), Math.Abs(e)), 1e-300);
+            if (!ok)
+            {
+                return $"{what}[{i}] = {a:R}, expected {e:R} (scale {scale[i]:R})";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary><see cref="Close"/> with one scale for the whole tensor: the largest finite |expected|.</summary>
+    public static string? CloseToMax(double[] expected, double[] actual, double rtol, string what)
+    {
+        double max = expected.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        return Close(expected, actual, Enumerable.Repeat(max, expected.Length).ToArray(), rtol, what);
+    }
+
+    public static string Format(int[]? values) => values is null ? "default" : "(" + string.Join(",", values) + ")";
+}
+
+/// <summary>Collects failing sweep cases and reports them all at once.</summary>
+internal sealed class Failures
+{
+    private readonly List<string> _items = [];
+    private int _cases;
+
+    public void Count() => _cases++;
+
+    public void Add(string description, string? problem)
+    {
+        if (problem is not null)
+        {
+            _items.Add($"{description}: {problem}");
+        }
+    }
+
+    public void AssertNone()
+    {
+        Assert.True(_cases > 0, "the sweep generated no case");
+        if (_items.Count > 0)
+        {
+            var text = new StringBuilder($"{_items.Count} failures in {_cases} cases; first ones:\n");
+            foreach (string item in _items.Take(15))
+            {
+                text.AppendLine(item);
+            }
+
+            Assert.Fail(text.ToString());
+        }
+    }
+}
