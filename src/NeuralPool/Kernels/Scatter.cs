@@ -120,7 +120,7 @@ internal static unsafe class Scatter
         int cn = last ? g.C : 1;
         long planes = last ? g.N : (long)g.N * g.C;
         long inPlane = g.InputPlane * cn, outPlane = g.OutputPlane * cn;
-        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         fixed (T* gy = gradOutput)
         fixed (T* gx = gradInput)
         {
@@ -153,7 +153,7 @@ internal static unsafe class Scatter
                                     {
                                         T* at = xp + ((row + ((long)jw * wAxis.Dilation)) * cn);
                                         int c = 0;
-                                        if (cn >= lanes)
+                                        if (lanes != 0 && cn >= lanes)
                                         {
                                             var scale = new Vector<T>(div);
                                             for (; c + lanes <= cn; c += lanes)

@@ -190,7 +190,7 @@ internal static unsafe class WindowReduce
         var divisor = job.Divisor;
         T* x = (T*)job.X, y = (T*)job.Y;
         int cn = g.C;
-        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
         long inPlane = g.InputPlane;
         int rowsPerImage = dAxis.Out * hAxis.Out;
@@ -214,7 +214,7 @@ internal static unsafe class WindowReduce
                 var scale = new Vector<T>(T.CreateChecked(divisorValue));
                 T* seed = xn + ((((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In + sw + (fw * wAxis.Dilation)) * cn;
                 int c = 0;
-                for (; c + lanes <= cn; c += lanes)
+                for (; lanes != 0 && c + lanes <= cn; c += lanes)
                 {
                     // acc lane l: the reduction of channel c + l over the window so far.
                     Vector<T> acc = TRed.SeedWithFirst ? Vector.Load(seed + c) : Vector<T>.Zero;
@@ -271,7 +271,7 @@ internal static unsafe class WindowReduce
                 if (fd < ed && fh < eh && fw < ew)
                 {
                     long seedPos = (((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In + sw + (fw * wAxis.Dilation);
-                    for (; c + lanes <= cn; c += lanes)
+                    for (; lanes != 0 && c + lanes <= cn; c += lanes)
                     {
                         // best lane l: the max so far of channel c + l; at lane l: its plane-local index.
                         Vector<T> best = Vector.Load(xn + (seedPos * cn) + c);
@@ -364,7 +364,7 @@ internal static unsafe class WindowReduce
         }
 
         // Vertical: v[w] = reduction over the valid rows (jd, jh) of x[row][w]; lanes are columns.
-        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         bool first = true;
         for (int jd = fd; jd < ed; jd++)
         {
@@ -380,7 +380,7 @@ internal static unsafe class WindowReduce
                     continue;
                 }
 
-                for (; w + lanes <= width; w += lanes)
+                for (; lanes != 0 && w + lanes <= width; w += lanes)
                 {
                     TRed.Combine(Vector.Load(v + w), Vector.Load(row + w)).Store(v + w);
                 }
@@ -432,7 +432,7 @@ internal static unsafe class WindowReduce
         {
             // lanes: outputs ow0 .. ow0 + lanes - 1, whose taps are contiguous in v.
             int ow = ib;
-            for (; ow + lanes <= ie; ow += lanes)
+            for (; lanes != 0 && ow + lanes <= ie; ow += lanes)
             {
                 T* p = start + (ow - ib);
                 Vector<T> acc = Vector.Load(p);
@@ -463,7 +463,7 @@ internal static unsafe class WindowReduce
         // (each result only reads positions at or after itself), then pick every s-th.
         int span = ((ie - 1 - ib) * s) + 1;
         int t = 0;
-        for (; t + lanes <= span; t += lanes)
+        for (; lanes != 0 && t + lanes <= span; t += lanes)
         {
             Vector<T> acc = Vector.Load(start + t);
             for (int jw = 1; jw < kw; jw++)
@@ -624,7 +624,7 @@ internal static unsafe class WindowReduce
                                 continue;
                             }
 
-                            for (; w + lanes <= width; w += lanes)
+                            for (; lanes != 0 && w + lanes <= width; w += lanes)
                             {
                                 // lane l: column w + l; takes where the new row holds a greater value or a NaN.
                                 Vector<T> best = Vector.Load(v + w), cand = Vector.Load(row + w);
