@@ -1,67 +1,107 @@
+using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using NeuralPool.Geometry;
 
 namespace NeuralPool.Kernels;
 
 /// <summary>
 /// The backward drivers and the index-addressed copies (unpooling). All of them overwrite their
-/// destination: it is cleared first, then every contribution is added.
+/// destination: each work item clears its own part first, then adds every contribution. Work items
+/// never share a destination element: channels-first items are (n, c) planes, channels-last items are
+/// blocks of channels of one batch element.
 /// </summary>
 internal static unsafe class Scatter
 {
-    /// <summary><c>dst[plane(o) + idx[o]] += src[o]</c> over all outputs o, after clearing <paramref name="dst"/>; index -1 is skipped.</summary>
+    /// <summary>Channels per channels-last work item.</summary>
+    private const int ChannelBlock = 64;
+
+    private struct Job
+    {
+        public PoolGeometry G;
+        public TensorLayout Layout;
+        public int C;
+        public long SrcPlane;
+        public long DstPlane;
+        public void* Src;
+        public long* Indices;
+        public void* Dst;
+        public bool Add;
+        public Divisor Divisor;
+    }
+
+    private static int Items(TensorLayout layout, int n, int c) =>
+        layout == TensorLayout.ChannelsFirst ? n * c : n * ((c + ChannelBlock - 1) / ChannelBlock);
+
+    /// <summary>
+    /// <c>dst[plane(o) + idx[o]] += src[o]</c> (or <c>=</c>) over all o, after clearing <paramref name="dst"/>;
+    /// index -1 is skipped. With assignment the last element of a plane in memory order wins.
+    /// </summary>
     /// <param name="layout">Memory layout of both tensors.</param>
     /// <param name="n">Batch.</param>
     /// <param name="c">Channels.</param>
     /// <param name="srcPlane">Elements of one spatial plane of <paramref name="src"/> and <paramref name="indices"/>.</param>
     /// <param name="dstPlane">Elements of one spatial plane of <paramref name="dst"/>.</param>
-    /// <param name="src">Values to add.</param>
+    /// <param name="src">Values to add or assign.</param>
     /// <param name="indices">Plane-local destinations, already checked to lie in [-1, dstPlane).</param>
     /// <param name="dst">Destination, overwritten.</param>
-    /// <param name="add">True to add (gradients), false to assign (unpooling: the last write wins).</param>
+    /// <param name="add">True to add (gradients), false to assign (unpooling).</param>
     public static void ByIndex<T>(TensorLayout layout, int n, int c, long srcPlane, long dstPlane,
         ReadOnlySpan<T> src, ReadOnlySpan<long> indices, Span<T> dst, bool add)
         where T : unmanaged, INumber<T>
     {
-        dst.Clear();
         fixed (T* s = src)
         fixed (long* ix = indices)
         fixed (T* d = dst)
         {
-            if (layout == TensorLayout.ChannelsFirst)
+            var job = new Job { Layout = layout, C = c, SrcPlane = srcPlane, DstPlane = dstPlane, Src = s, Indices = ix, Dst = d, Add = add };
+            Workers.For(Items(layout, n, c), src.Length + dst.Length, &ByIndexItems<T>, &job);
+        }
+    }
+
+    private static void ByIndexItems<T>(int i0, int i1, void* state)
+        where T : unmanaged, INumber<T>
+    {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        T* s = (T*)job.Src, d = (T*)job.Dst;
+        long* ix = job.Indices;
+        for (int item = i0; item < i1; item++)
+        {
+            if (job.Layout == TensorLayout.ChannelsFirst)
             {
-                long planes = (long)n * c;
-                for (long p = 0; p < planes; p++)
+                T* dp = d + (item * job.DstPlane);
+                new Span<T>(dp, checked((int)job.DstPlane)).Clear();
+                long o = item * job.SrcPlane, end = o + job.SrcPlane;
+                for (; o < end; o++)
                 {
-                    T* dp = d + (p * dstPlane);
-                    long o = p * srcPlane, end = o + srcPlane;
-                    for (; o < end; o++)
+                    long i = ix[o];
+                    if (i >= 0)
                     {
-                        long i = ix[o];
-                        if (i >= 0)
-                        {
-                            dp[i] = add ? dp[i] + s[o] : s[o];
-                        }
+                        dp[i] = job.Add ? dp[i] + s[o] : s[o];
                     }
                 }
+
+                continue;
             }
-            else
+
+            int blocks = (job.C + ChannelBlock - 1) / ChannelBlock;
+            int b = item / blocks, c0 = item % blocks * ChannelBlock, c1 = Math.Min(job.C, c0 + ChannelBlock);
+            T* dn = d + (b * job.DstPlane * job.C);
+            for (long q = 0; q < job.DstPlane; q++)
             {
-                for (int b = 0; b < n; b++)
+                new Span<T>(dn + (q * job.C) + c0, c1 - c0).Clear();
+            }
+
+            for (long q = 0; q < job.SrcPlane; q++)
+            {
+                long o = ((b * job.SrcPlane) + q) * job.C;
+                for (int ch = c0; ch < c1; ch++)
                 {
-                    T* dn = d + (b * dstPlane * c);
-                    long o = b * srcPlane * c;
-                    for (long q = 0; q < srcPlane; q++)
+                    long i = ix[o + ch];
+                    if (i >= 0)
                     {
-                        for (int ch = 0; ch < c; ch++, o++)
-                        {
-                            long i = ix[o];
-                            if (i >= 0)
-                            {
-                                T* at = dn + (i * c) + ch;
-                                *at = add ? *at + s[o] : s[o];
-                            }
-                        }
+                        T* at = dn + (i * job.C) + ch;
+                        *at = job.Add ? *at + s[o + ch] : s[o + ch];
                     }
                 }
             }
@@ -77,31 +117,40 @@ internal static unsafe class Scatter
         fixed (long* ix = indices)
         fixed (T* d = dst)
         {
-            long o = 0;
-            if (layout == TensorLayout.ChannelsFirst)
+            var job = new Job { Layout = layout, C = c, SrcPlane = srcPlane, DstPlane = dstPlane, Src = s, Indices = ix, Dst = d };
+            Workers.For(Items(layout, n, c), src.Length + dst.Length, &GatherItems<T>, &job);
+        }
+    }
+
+    private static void GatherItems<T>(int i0, int i1, void* state)
+        where T : unmanaged, INumber<T>
+    {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        T* s = (T*)job.Src, d = (T*)job.Dst;
+        long* ix = job.Indices;
+        for (int item = i0; item < i1; item++)
+        {
+            if (job.Layout == TensorLayout.ChannelsFirst)
             {
-                long planes = (long)n * c;
-                for (long p = 0; p < planes; p++)
+                T* sp = s + (item * job.SrcPlane);
+                long o = item * job.DstPlane, end = o + job.DstPlane;
+                for (; o < end; o++)
                 {
-                    T* sp = s + (p * srcPlane);
-                    for (long q = 0; q < dstPlane; q++, o++)
-                    {
-                        d[o] = sp[ix[o]];
-                    }
+                    d[o] = sp[ix[o]];
                 }
+
+                continue;
             }
-            else
+
+            int blocks = (job.C + ChannelBlock - 1) / ChannelBlock;
+            int b = item / blocks, c0 = item % blocks * ChannelBlock, c1 = Math.Min(job.C, c0 + ChannelBlock);
+            T* sn = s + (b * job.SrcPlane * job.C);
+            for (long q = 0; q < job.DstPlane; q++)
             {
-                for (int b = 0; b < n; b++)
+                long o = ((b * job.DstPlane) + q) * job.C;
+                for (int ch = c0; ch < c1; ch++)
                 {
-                    T* sn = s + (b * srcPlane * c);
-                    for (long q = 0; q < dstPlane; q++)
-                    {
-                        for (int ch = 0; ch < c; ch++, o++)
-                        {
-                            d[o] = sn[(ix[o] * c) + ch];
-                        }
-                    }
+                    d[o + ch] = sn[(ix[o + ch] * job.C) + ch];
                 }
             }
         }
@@ -110,62 +159,162 @@ internal static unsafe class Scatter
     /// <summary>
     /// The gradient of a window sum divided by <paramref name="divisor"/>: every valid tap of output o
     /// receives <c>gradOutput[o] / divisor(o)</c>. <paramref name="gradInput"/> is overwritten.
+    /// Channels-first runs separably: per output row, the contributions are spread along a scratch row,
+    /// which is then added to each valid input row with contiguous vectors.
     /// </summary>
     public static void WindowSum<T>(in PoolGeometry g, ReadOnlySpan<T> gradOutput, Divisor divisor, Span<T> gradInput)
         where T : unmanaged, INumber<T>
     {
-        gradInput.Clear();
-        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        bool last = g.Layout == TensorLayout.ChannelsLast;
-        int cn = last ? g.C : 1;
-        long planes = last ? g.N : (long)g.N * g.C;
-        long inPlane = g.InputPlane * cn, outPlane = g.OutputPlane * cn;
-        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         fixed (T* gy = gradOutput)
         fixed (T* gx = gradInput)
         {
-            for (long p = 0; p < planes; p++)
+            var job = new Job { G = g, Layout = g.Layout, C = g.C, Src = gy, Dst = gx, Divisor = divisor };
+            long work = g.InputLength + g.OutputLength;
+            if (g.Layout == TensorLayout.ChannelsFirst)
             {
-                T* xp = gx + (p * inPlane);
-                T* yo = gy + (p * outPlane);
-                for (int od = 0; od < dAxis.Out; od++)
+                Workers.For(g.N * g.C, work, &WindowSumPlanes<T>, &job);
+            }
+            else
+            {
+                Workers.For(Items(g.Layout, g.N, g.C), work, &WindowSumLastBlocks<T>, &job);
+            }
+        }
+    }
+
+    private static void WindowSumPlanes<T>(int p0, int p1, void* state)
+        where T : unmanaged, INumber<T>
+    {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        var g = job.G;
+        var divisor = job.Divisor;
+        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
+        int width = wAxis.In;
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        T[]? rented = width > 4096 ? ArrayPool<T>.Shared.Rent(width) : null;
+        T* stack = stackalloc T[rented is null ? width : 0];
+        try
+        {
+            fixed (T* heap = rented)
+            {
+                T* hv = rented is null ? stack : heap;
+                for (int p = p0; p < p1; p++)
                 {
-                    int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-                    for (int oh = 0; oh < hAxis.Out; oh++)
+                    T* xp = (T*)job.Dst + ((long)p * g.InputPlane);
+                    T* yr = (T*)job.Src + ((long)p * g.OutputPlane);
+                    new Span<T>(xp, checked((int)g.InputPlane)).Clear();
+                    for (int od = 0; od < dAxis.Out; od++)
                     {
-                        int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-                        for (int ow = 0; ow < wAxis.Out; ow++, yo += cn)
+                        int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
+                        for (int oh = 0; oh < hAxis.Out; oh++, yr += wAxis.Out)
                         {
-                            int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-                            if (fd >= ed || fh >= eh || fw >= ew)
+                            int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
+                            if (fd >= ed || fh >= eh)
                             {
                                 continue;
                             }
 
-                            T div = T.CreateChecked(divisor.Of(g, od, oh, ow));
+                            // hv[w]: what every valid input row of this output row receives at column w.
+                            new Span<T>(hv, width).Clear();
+                            long rowPart = divisor.RowPart(g, od, oh);
+                            for (int ow = 0; ow < wAxis.Out; ow++)
+                            {
+                                int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
+                                long div = divisor.WithColumn(g, rowPart, ow);
+                                T u = div == 1 ? yr[ow] : yr[ow] / T.CreateChecked(div);
+                                for (int jw = fw; jw < ew; jw++)
+                                {
+                                    hv[sw + (jw * wAxis.Dilation)] += u;
+                                }
+                            }
+
                             for (int jd = fd; jd < ed; jd++)
                             {
                                 long id = sd + ((long)jd * dAxis.Dilation);
                                 for (int jh = fh; jh < eh; jh++)
                                 {
-                                    long row = (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw;
-                                    for (int jw = fw; jw < ew; jw++)
+                                    T* row = xp + (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * width);
+                                    int w = 0;
+                                    for (; lanes != 0 && w + lanes <= width; w += lanes)
                                     {
-                                        T* at = xp + ((row + ((long)jw * wAxis.Dilation)) * cn);
-                                        int c = 0;
-                                        if (lanes != 0 && cn >= lanes)
-                                        {
-                                            var scale = new Vector<T>(div);
-                                            for (; c + lanes <= cn; c += lanes)
-                                            {
-                                                (Vector.Load(at + c) + (Vector.Load(yo + c) / scale)).Store(at + c);
-                                            }
-                                        }
+                                        (Vector.Load(row + w) + Vector.Load(hv + w)).Store(row + w);
+                                    }
 
-                                        for (; c < cn; c++)
-                                        {
-                                            at[c] += yo[c] / div;
-                                        }
+                                    for (; w < width; w++)
+                                    {
+                                        row[w] += hv[w];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static void WindowSumLastBlocks<T>(int i0, int i1, void* state)
+        where T : unmanaged, INumber<T>
+    {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        var g = job.G;
+        var divisor = job.Divisor;
+        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
+        int cn = g.C;
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        int blocks = (cn + ChannelBlock - 1) / ChannelBlock;
+        long inPlane = g.InputPlane, outPlane = g.OutputPlane;
+        for (int item = i0; item < i1; item++)
+        {
+            int b = item / blocks, c0 = item % blocks * ChannelBlock, c1 = Math.Min(cn, c0 + ChannelBlock);
+            T* xn = (T*)job.Dst + (b * inPlane * cn);
+            T* yo = (T*)job.Src + (b * outPlane * cn);
+            for (long q = 0; q < inPlane; q++)
+            {
+                new Span<T>(xn + (q * cn) + c0, c1 - c0).Clear();
+            }
+
+            for (int od = 0; od < dAxis.Out; od++)
+            {
+                int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
+                for (int oh = 0; oh < hAxis.Out; oh++)
+                {
+                    int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
+                    long rowPart = divisor.RowPart(g, od, oh);
+                    for (int ow = 0; ow < wAxis.Out; ow++, yo += cn)
+                    {
+                        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
+                        if (fd >= ed || fh >= eh || fw >= ew)
+                        {
+                            continue;
+                        }
+
+                        T div = T.CreateChecked(divisor.WithColumn(g, rowPart, ow));
+                        var scale = new Vector<T>(div);
+                        for (int jd = fd; jd < ed; jd++)
+                        {
+                            long id = sd + ((long)jd * dAxis.Dilation);
+                            for (int jh = fh; jh < eh; jh++)
+                            {
+                                long row = (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw;
+                                for (int jw = fw; jw < ew; jw++)
+                                {
+                                    T* at = xn + ((row + ((long)jw * wAxis.Dilation)) * cn);
+                                    int c = c0;
+                                    for (; lanes != 0 && c + lanes <= c1; c += lanes)
+                                    {
+                                        (Vector.Load(at + c) + (Vector.Load(yo + c) / scale)).Store(at + c);
+                                    }
+
+                                    for (; c < c1; c++)
+                                    {
+                                        at[c] += yo[c] / div;
                                     }
                                 }
                             }
