@@ -76,6 +76,7 @@ public static class Functional
     public static (DenseTensor<T> Output, DenseTensor<long> Indices) AdaptiveMaxPoolWithIndices<T>(DenseTensor<T> input, Size outputSize)
         where T : unmanaged, INumber<T>, IMinMaxValue<T>
     {
+        ArgumentNullException.ThrowIfNull(input);
         var g = PoolGeometry.Adaptive(input.Shape, input.Layout, input.Rank - 2, outputSize.Values);
         return RunMaxWithIndices(input, g);
     }
@@ -96,6 +97,7 @@ public static class Functional
     public static DenseTensor<T> GlobalMaxPool<T>(DenseTensor<T> input)
         where T : unmanaged, INumber<T>, IMinMaxValue<T>
     {
+        ArgumentNullException.ThrowIfNull(input);
         var g = PoolGeometry.Global(input.Shape, input.Layout);
         var y = new DenseTensor<T>(g.OutputShape, input.Layout);
         Operators.MaxPool.Forward(g, input.Data, y.Data);
@@ -106,6 +108,7 @@ public static class Functional
     public static DenseTensor<T> GlobalAvgPool<T>(DenseTensor<T> input)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(input);
         var g = PoolGeometry.Global(input.Shape, input.Layout);
         var y = new DenseTensor<T>(g.OutputShape, input.Layout);
         Operators.AvgPool.Forward(g, input.Data, y.Data);
@@ -116,6 +119,7 @@ public static class Functional
     public static DenseTensor<T> GlobalLpPool<T>(DenseTensor<T> input, int p = 2)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(input);
         var g = PoolGeometry.Global(input.Shape, input.Layout);
         var y = new DenseTensor<T>(g.OutputShape, input.Layout);
         Operators.LpPool.Forward(g, input.Data, p, y.Data, LpFlavor.Onnx);
@@ -126,10 +130,17 @@ public static class Functional
     public static DenseTensor<T> MaxUnpool<T>(DenseTensor<T> input, DenseTensor<long> indices, Size kernelSize, Size stride = default, Size padding = default, Size outputSize = default)
         where T : unmanaged, INumber<T>, IMinMaxValue<T>
     {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(indices);
         int rank = input.Rank - 2;
         if (rank < 1 || rank > 3)
         {
             ThrowHelper.Argument(nameof(input), $"input shape {ThrowHelper.Format(input.Shape)} must have 3 to 5 dimensions.");
+        }
+
+        if (!indices.Shape.SequenceEqual(input.Shape) || indices.Layout != input.Layout)
+        {
+            ThrowHelper.Argument(nameof(indices), $"indices of shape {ThrowHelper.Format(indices.Shape)} ({indices.Layout}) must have the input's shape {ThrowHelper.Format(input.Shape)} and layout ({input.Layout}).");
         }
 
         var spatial = SpatialOf(input);

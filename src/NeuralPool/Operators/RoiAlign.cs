@@ -243,12 +243,12 @@ public static class RoiAlign
         int h = sizes[0], w = sizes[1];
         if (o.OutputHeight <= 0 || o.OutputWidth <= 0)
         {
-            ThrowHelper.Argument(nameof(o.OutputHeight), $"output size ({o.OutputHeight}, {o.OutputWidth}) must be positive.");
+            ThrowHelper.Argument("options", $"output size ({o.OutputHeight}, {o.OutputWidth}) must be positive.");
         }
 
         if (!double.IsFinite(o.SpatialScale))
         {
-            ThrowHelper.Argument(nameof(o.SpatialScale), $"spatial scale {o.SpatialScale} must be finite.");
+            ThrowHelper.Argument("options", $"spatial scale {o.SpatialScale} must be finite.");
         }
 
         if (rois.Length % 4 != 0)
