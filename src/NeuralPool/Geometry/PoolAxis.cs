@@ -68,7 +68,7 @@ public readonly record struct PoolAxis
         }
 
         int s = Start(o);
-        return s >= 0 ? 0 : CeilDiv(-s, Dilation);
+        return s >= 0 ? 0 : Dilation == 1 ? -s : CeilDiv(-s, Dilation);
     }
 
     /// <summary>One past the last tap of output <paramref name="o"/> that lies inside the input.</summary>
@@ -80,7 +80,7 @@ public readonly record struct PoolAxis
         }
 
         int room = In - Start(o);
-        return room <= 0 ? 0 : Math.Min(Kernel, CeilDiv(room, Dilation));
+        return room <= 0 ? 0 : Math.Min(Kernel, Dilation == 1 ? room : CeilDiv(room, Dilation));
     }
 
     /// <summary>Number of taps inside the input.</summary>
@@ -98,7 +98,7 @@ public readonly record struct PoolAxis
         }
 
         int room = In + PadEnd - Start(o);
-        return room <= 0 ? 0 : Math.Min(Kernel, CeilDiv(room, Dilation));
+        return room <= 0 ? 0 : Math.Min(Kernel, Dilation == 1 ? room : CeilDiv(room, Dilation));
     }
 
     /// <summary>First output whose whole window lies inside the input (or <see cref="Out"/>).</summary>

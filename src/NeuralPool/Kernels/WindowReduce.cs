@@ -45,7 +45,7 @@ internal static unsafe class WindowReduce
             long work = g.InputLength + g.OutputLength;
             if (g.Layout == TensorLayout.ChannelsLast)
             {
-                Workers.For(RowCount(g), work, &LastRows<T, TRed>, &job);
+                Workers.For(RowCount(g), work, SeparablePays(g) ? &LastSeparableRows<T, TRed> : &LastRows<T, TRed>, &job);
             }
             else
             {
@@ -234,11 +234,173 @@ internal static unsafe class WindowReduce
                     (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
                 }
 
-                for (; c < cn; c++)
+                if (c < cn)
                 {
-                    yo[c] = ReducePosition<T, TRed>(g, xn + c, cn, od, oh, ow, divisor);
+                    // Channels past the last full vector: scalar accumulators, the same taps in the same order.
+                    T* tail = yo + c;
+                    int count = cn - c;
+                    for (int k = 0; k < count; k++)
+                    {
+                        tail[k] = TRed.SeedWithFirst ? seed[c + k] : T.Zero;
+                    }
+
+                    for (int jd = fd; jd < ed; jd++)
+                    {
+                        long id = sd + ((long)jd * dAxis.Dilation);
+                        for (int jh = fh; jh < eh; jh++)
+                        {
+                            T* row = xn + ((((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw) * cn + c;
+                            for (int jw = fw; jw < ew; jw++)
+                            {
+                                T* tap = row + ((long)jw * wAxis.Dilation * cn);
+                                for (int k = 0; k < count; k++)
+                                {
+                                    tail[k] = TRed.Combine(tail[k], tap[k]);
+                                }
+                            }
+                        }
+                    }
+
+                    if (divisorValue != 1)
+                    {
+                        T div = T.CreateChecked(divisorValue);
+                        for (int k = 0; k < count; k++)
+                        {
+                            tail[k] /= div;
+                        }
+                    }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Channels-last: whether reducing the rows of a window first (once per output row, over W·C
+    /// contiguous elements) and then sliding along the row costs less than visiting every tap per output,
+    /// which is the case when windows overlap horizontally.
+    /// </summary>
+    private static bool SeparablePays(in PoolGeometry g)
+    {
+        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
+        if (wAxis.Adaptive || wAxis.Out == 0)
+        {
+            return false;
+        }
+
+        double rows = (double)dAxis.Kernel * hAxis.Kernel;
+        double direct = rows * wAxis.Kernel;
+        double separable = (rows * wAxis.In / wAxis.Out) + wAxis.Kernel;
+        return rows > 1 && separable < 0.75 * direct;
+    }
+
+    /// <summary>
+    /// Channels-last, separable: the valid input rows of an output row are reduced into a scratch row of
+    /// W·C elements (contiguous vectors), then each output reduces its horizontal taps of that row
+    /// (lanes are channels).
+    /// </summary>
+    private static void LastSeparableRows<T, TRed>(int r0, int r1, void* state)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        var g = job.G;
+        var divisor = job.Divisor;
+        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
+        int cn = g.C;
+        int width = checked(wAxis.In * cn);
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        long inPlane = g.InputPlane;
+        int rowsPerImage = dAxis.Out * hAxis.Out;
+        T[] rented = ArrayPool<T>.Shared.Rent(width);
+        try
+        {
+            fixed (T* v = rented)
+            {
+                for (int r = r0; r < r1; r++)
+                {
+                    int n = r / rowsPerImage, rem = r % rowsPerImage, od = rem / hAxis.Out, oh = rem % hAxis.Out;
+                    T* xn = (T*)job.X + (n * inPlane * cn);
+                    T* yo = (T*)job.Y + ((long)r * wAxis.Out * cn);
+                    int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
+                    int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
+                    if (fd >= ed || fh >= eh)
+                    {
+                        new Span<T>(yo, wAxis.Out * cn).Fill(TRed.Empty);
+                        continue;
+                    }
+
+                    // Vertical: v[w·C + c] = reduction over the valid rows of x[row][w][c].
+                    bool first = true;
+                    for (int jd = fd; jd < ed; jd++)
+                    {
+                        long id = sd + ((long)jd * dAxis.Dilation);
+                        for (int jh = fh; jh < eh; jh++)
+                        {
+                            T* row = xn + (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * width);
+                            if (first)
+                            {
+                                new ReadOnlySpan<T>(row, width).CopyTo(new Span<T>(v, width));
+                                first = false;
+                                continue;
+                            }
+
+                            int w = 0;
+                            for (; lanes != 0 && w + lanes <= width; w += lanes)
+                            {
+                                TRed.Combine(Vector.Load(v + w), Vector.Load(row + w)).Store(v + w);
+                            }
+
+                            for (; w < width; w++)
+                            {
+                                v[w] = TRed.Combine(v[w], row[w]);
+                            }
+                        }
+                    }
+
+                    // Horizontal: lanes are channels of one output.
+                    long rowPart = divisor.RowPart(g, od, oh);
+                    for (int ow = 0; ow < wAxis.Out; ow++, yo += cn)
+                    {
+                        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
+                        if (fw >= ew)
+                        {
+                            new Span<T>(yo, cn).Fill(TRed.Empty);
+                            continue;
+                        }
+
+                        long divisorValue = divisor.WithColumn(g, rowPart, ow);
+                        var scale = new Vector<T>(T.CreateChecked(divisorValue));
+                        T* seed = v + ((long)(sw + (fw * wAxis.Dilation)) * cn);
+                        long step = (long)wAxis.Dilation * cn;
+                        int c = 0;
+                        for (; lanes != 0 && c + lanes <= cn; c += lanes)
+                        {
+                            Vector<T> acc = Vector.Load(seed + c);
+                            for (int jw = fw + 1; jw < ew; jw++)
+                            {
+                                acc = TRed.Combine(acc, Vector.Load(seed + c + ((jw - fw) * step)));
+                            }
+
+                            (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
+                        }
+
+                        for (; c < cn; c++)
+                        {
+                            T acc = seed[c];
+                            for (int jw = fw + 1; jw < ew; jw++)
+                            {
+                                acc = TRed.Combine(acc, seed[c + ((jw - fw) * step)]);
+                            }
+
+                            yo[c] = Finish(acc, divisorValue);
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(rented);
         }
     }
 
@@ -360,6 +522,21 @@ internal static unsafe class WindowReduce
         if (fd >= ed || fh >= eh)
         {
             new Span<T>(yr, wAxis.Out).Fill(TRed.Empty);
+            return;
+        }
+
+        if (wAxis.Out == 1 && hAxis.Dilation == 1 && wAxis.Dilation == 1 && wAxis.Start(0) + wAxis.FirstValid(0) == 0 && wAxis.ValidCount(0) == width)
+        {
+            // One window spanning whole rows (global and adaptive-to-1 pooling): its rows of each depth slice are contiguous.
+            T total = default;
+            for (int jd = fd; jd < ed; jd++)
+            {
+                long id = sd + ((long)jd * dAxis.Dilation);
+                T part = ReduceContiguous<T, TRed>(xp + (((id * hAxis.In) + sh + fh) * width), (eh - fh) * width);
+                total = jd == fd ? part : TRed.Combine(total, part);
+            }
+
+            yr[0] = Finish(total, divisor.Of(g, od, oh, 0));
             return;
         }
 
@@ -489,6 +666,46 @@ internal static unsafe class WindowReduce
         {
             yr[ow] = Finish(start[(long)(ow - ib) * s], divisorValue);
         }
+    }
+
+    /// <summary>Reduces <paramref name="length"/> (at least 1) contiguous elements with four vector accumulators.</summary>
+    private static T ReduceContiguous<T, TRed>(T* p, int length)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        int i = 0;
+        T acc = p[0];
+        if (lanes != 0 && length >= 4 * lanes)
+        {
+            // a0..a3 lane l: the reduction of elements i = l (mod lanes) in four interleaved streams.
+            Vector<T> a0 = Vector.Load(p), a1 = Vector.Load(p + lanes), a2 = Vector.Load(p + (2 * lanes)), a3 = Vector.Load(p + (3 * lanes));
+            for (i = 4 * lanes; i + (4 * lanes) <= length; i += 4 * lanes)
+            {
+                a0 = TRed.Combine(a0, Vector.Load(p + i));
+                a1 = TRed.Combine(a1, Vector.Load(p + i + lanes));
+                a2 = TRed.Combine(a2, Vector.Load(p + i + (2 * lanes)));
+                a3 = TRed.Combine(a3, Vector.Load(p + i + (3 * lanes)));
+            }
+
+            Vector<T> a = TRed.Combine(TRed.Combine(a0, a1), TRed.Combine(a2, a3));
+            acc = a[0];
+            for (int l = 1; l < lanes; l++)
+            {
+                acc = TRed.Combine(acc, a[l]);
+            }
+        }
+        else
+        {
+            i = 1;
+        }
+
+        for (; i < length; i++)
+        {
+            acc = TRed.Combine(acc, p[i]);
+        }
+
+        return acc;
     }
 
     private static void FirstMaxIndexRows<T, TI>(int r0, int r1, void* state)

@@ -28,8 +28,8 @@ internal static class Check
             return;
         }
 
-        ThrowHelper.CheckLength(inputName, input.Length, g.InputLength, $"{inputName} of shape {ThrowHelper.Format(g.InputShape)}");
-        ThrowHelper.CheckLength(outputName, outputLength, g.OutputLength, $"{outputName} of shape {ThrowHelper.Format(g.OutputShape)}");
+        ThrowHelper.CheckLength(inputName, input.Length, g.InputLength, inputName, g, output: false);
+        ThrowHelper.CheckLength(outputName, outputLength, g.OutputLength, outputName, g, output: true);
     }
 
     /// <summary>Every index must address its own plane (or be -1 where a window was empty).</summary>

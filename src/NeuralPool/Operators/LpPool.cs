@@ -58,7 +58,7 @@ public static class LpPool
     {
         Validate<T>(normType, flavor);
         Check.Lengths(geometry, input, gradOutput.Length, nameof(input), nameof(gradOutput));
-        ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, $"gradInput of shape {ThrowHelper.Format(geometry.InputShape)}");
+        ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, "gradInput", geometry, output: false);
         int n = (int)geometry.InputLength, m = (int)geometry.OutputLength;
         T[] powered = ArrayPool<T>.Shared.Rent(n);
         T[] weights = ArrayPool<T>.Shared.Rent(m);

@@ -47,9 +47,9 @@ public static class MaxPool
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check.FloatType<T>("max pooling backward");
-        ThrowHelper.CheckLength(nameof(gradOutput), gradOutput.Length, geometry.OutputLength, $"gradOutput of shape {ThrowHelper.Format(geometry.OutputShape)}");
+        ThrowHelper.CheckLength(nameof(gradOutput), gradOutput.Length, geometry.OutputLength, "gradOutput", geometry, output: true);
         ThrowHelper.CheckLength(nameof(indices), indices.Length, geometry.OutputLength, "indices");
-        ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, $"gradInput of shape {ThrowHelper.Format(geometry.InputShape)}");
+        ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, "gradInput", geometry, output: false);
         long[]? rented = null;
         try
         {
@@ -84,9 +84,9 @@ public static class MaxPool
         where T : unmanaged, IFloatingPointIeee754<T>, IMinMaxValue<T>
     {
         Check.FloatType<T>("max pooling backward");
-        ThrowHelper.CheckLength(nameof(input), input.Length, geometry.InputLength, $"input of shape {ThrowHelper.Format(geometry.InputShape)}");
-        ThrowHelper.CheckLength(nameof(gradOutput), gradOutput.Length, geometry.OutputLength, $"gradOutput of shape {ThrowHelper.Format(geometry.OutputShape)}");
-        ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, $"gradInput of shape {ThrowHelper.Format(geometry.InputShape)}");
+        ThrowHelper.CheckLength(nameof(input), input.Length, geometry.InputLength, "input", geometry, output: false);
+        ThrowHelper.CheckLength(nameof(gradOutput), gradOutput.Length, geometry.OutputLength, "gradOutput", geometry, output: true);
+        ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, "gradInput", geometry, output: false);
         int n = (int)geometry.OutputLength;
         long[] idx = ArrayPool<long>.Shared.Rent(n);
         T[] values = ArrayPool<T>.Shared.Rent(n);

@@ -210,7 +210,7 @@ public static class MaxUnpool
             ThrowHelper.Argument(nameof(outputSpatial), $"output of {(long)n * c * outPlane} elements exceeds the span limit.");
         }
 
-        ThrowHelper.CheckLength(inputName, inputLength, (long)n * c * inPlane, $"{inputName} of shape {ThrowHelper.Format(inputShape)}");
+        ThrowHelper.CheckLength(inputName, inputLength, (long)n * c * inPlane, inputName, inputShape);
         ThrowHelper.CheckLength(outputName, outputLength, (long)n * c * outPlane, outputName);
         return (n, c, inPlane, outPlane);
     }

@@ -266,7 +266,7 @@ public static class RoiAlign
             }
         }
 
-        ThrowHelper.CheckLength("input", inputLength, (long)n * c * h * w, $"input of shape {ThrowHelper.Format(inputShape)}");
+        ThrowHelper.CheckLength("input", inputLength, (long)n * c * h * w, "input", inputShape);
         ThrowHelper.CheckLength(outputName, outputLength, (long)k * c * o.OutputHeight * o.OutputWidth, outputName);
         return (n, c, h, w, k);
     }

@@ -24,7 +24,7 @@ public sealed class DenseTensor<T>
     public DenseTensor(T[] data, ReadOnlySpan<int> shape, TensorLayout layout = TensorLayout.ChannelsFirst)
     {
         ArgumentNullException.ThrowIfNull(data);
-        ThrowHelper.CheckLength(nameof(data), data.Length, CountOf(shape), $"data for shape {ThrowHelper.Format(shape)}");
+        ThrowHelper.CheckLength(nameof(data), data.Length, CountOf(shape), "data", shape);
         Data = data;
         _shape = shape.ToArray();
         Layout = layout;

@@ -1,0 +1,79 @@
+using NeuralPool.Geometry;
+using NeuralPool.Operators;
+
+namespace NeuralPool.Tests.Operators;
+
+/// <summary>
+/// The span API with caller-provided buffers allocates nothing per call (after the first call has
+/// warmed up the JIT and the worker threads), on one thread and split over the workers.
+/// Runs alone: the count covers every thread of the process.
+/// </summary>
+[Collection(AllocationCollection.Name)]
+public class AllocationTests
+{
+    public static TheoryData<TensorLayout> Layouts => new() { TensorLayout.ChannelsFirst, TensorLayout.ChannelsLast };
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void SpanApi_AllocatesNothingPerCall(TensorLayout layout)
+    {
+        int[] shape = layout == TensorLayout.ChannelsFirst ? [2, 16, 20, 21] : [2, 20, 21, 16];
+        var max = PoolGeometry.Torch(shape, layout, 2, [3], [2], [1], [], false, TorchPoolKind.Max);
+        var max1 = PoolGeometry.Torch(shape, layout, 2, [3], [1], [1], [], false, TorchPoolKind.Max);
+        var avg = PoolGeometry.Torch(shape, layout, 2, [2], [2], [], [], true, TorchPoolKind.Average);
+        var gap = PoolGeometry.Global(shape, layout);
+        var x = new float[max.InputLength];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (i * 7919 % 97) - 48;
+        }
+
+        var y = new float[max.OutputLength];
+        var y1 = new float[max1.OutputLength];
+        var idx = new long[max.OutputLength];
+        var idx1 = new long[max1.OutputLength];
+        var ya = new float[avg.OutputLength];
+        var yg = new float[gap.OutputLength];
+        var gx = new float[max.InputLength];
+
+        void Calls()
+        {
+            MaxPool.Forward(max, x, y);
+            MaxPool.Forward(max, x, y, idx);
+            MaxPool.Forward(max1, x, y1, idx1);
+            MaxPool.Backward(max, y, idx, gx);
+            AvgPool.Forward(avg, x, ya, countIncludePad: false);
+            AvgPool.Backward(avg, ya, gx, countIncludePad: false);
+            AvgPool.Forward(gap, x, yg);
+        }
+
+        foreach (int threads in new[] { 1, 2 })
+        {
+            int saved = PoolSettings.MaxDegreeOfParallelism;
+            try
+            {
+                PoolSettings.MaxDegreeOfParallelism = threads;
+                Calls();
+                Calls();
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                for (int rep = 0; rep < 5; rep++)
+                {
+                    Calls();
+                }
+
+                long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+                Assert.True(allocated < 256, $"{threads} thread(s), {layout}: {allocated} bytes allocated over 35 calls");
+            }
+            finally
+            {
+                PoolSettings.MaxDegreeOfParallelism = saved;
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AllocationCollection
+{
+    public const string Name = "allocation (alone)";
+}
