@@ -481,6 +481,7 @@ internal static unsafe class WindowReduce
         ref Job job = ref Unsafe.AsRef<Job>(state);
         var g = job.G;
         int width = g.W.In;
+        var interior = (Begin: g.W.InteriorBegin, End: g.W.InteriorEnd);
         T[]? rented = width > 4096 ? ArrayPool<T>.Shared.Rent(width) : null;
         T* stack = stackalloc T[rented is null ? width : 0];
         try
@@ -488,13 +489,12 @@ internal static unsafe class WindowReduce
             fixed (T* heap = rented)
             {
                 T* v = rented is null ? stack : heap;
-                int rowsPerPlane = g.D.Out * g.H.Out;
-                for (int r = r0; r < r1; r++)
+                var rows = new RowCursor(g, r0);
+                for (int r = r0; r < r1; r++, rows.Next())
                 {
-                    int plane = r / rowsPerPlane, rem = r % rowsPerPlane;
-                    T* xp = (T*)job.X + ((long)plane * g.InputPlane);
+                    T* xp = (T*)job.X + ((long)rows.Plane * g.InputPlane);
                     T* yr = (T*)job.Y + ((long)r * g.W.Out);
-                    SeparableRow<T, TRed>(g, xp, yr, rem / g.H.Out, rem % g.H.Out, job.Divisor, v);
+                    SeparableRow<T, TRed>(g, xp, yr, rows.Od, rows.Oh, job.Divisor, v, interior);
                 }
             }
         }
@@ -507,11 +507,50 @@ internal static unsafe class WindowReduce
         }
     }
 
+    /// <summary>Walks work rows (plane, od, oh) in order without dividing per row.</summary>
+    private struct RowCursor
+    {
+        private readonly int _dOut, _hOut;
+
+        public RowCursor(in PoolGeometry g, int row)
+        {
+            (_dOut, _hOut) = (g.D.Out, g.H.Out);
+            int perPlane = _dOut * _hOut;
+            Plane = perPlane == 0 ? 0 : row / perPlane;
+            int rem = perPlane == 0 ? 0 : row % perPlane;
+            Od = _hOut == 0 ? 0 : rem / _hOut;
+            Oh = _hOut == 0 ? 0 : rem % _hOut;
+        }
+
+        public int Plane { get; private set; }
+
+        public int Od { get; private set; }
+
+        public int Oh { get; private set; }
+
+        public void Next()
+        {
+            if (++Oh < _hOut)
+            {
+                return;
+            }
+
+            Oh = 0;
+            if (++Od < _dOut)
+            {
+                return;
+            }
+
+            Od = 0;
+            Plane++;
+        }
+    }
+
     /// <summary>
     /// One output row (od, oh) of one channels-first plane: <paramref name="v"/> receives the column-wise
     /// reduction of the row's valid input rows, then the windows slide along it.
     /// </summary>
-    private static void SeparableRow<T, TRed>(in PoolGeometry g, T* xp, T* yr, int od, int oh, Divisor divisor, T* v)
+    private static void SeparableRow<T, TRed>(in PoolGeometry g, T* xp, T* yr, int od, int oh, Divisor divisor, T* v, (int Begin, int End) interior)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -570,7 +609,7 @@ internal static unsafe class WindowReduce
         }
 
         // Borders and adaptive bins, element by element from v (before the interior pass reuses v).
-        int ib = wAxis.InteriorBegin, ie = wAxis.InteriorEnd;
+        var (ib, ie) = interior;
         int s = wAxis.Stride, kw = wAxis.Kernel, dw = wAxis.Dilation;
         for (int ow = 0; ow < wAxis.Out; ow++)
         {
