@@ -474,27 +474,64 @@ internal static unsafe class WindowReduce
 
     // ---------------------------------------------------------------- channels-first: separable rows
 
+    /// <summary>An output column whose window is not wholly inside the input (or any adaptive bin).</summary>
+    private struct BorderColumn
+    {
+        public int Ow;
+        public int First;
+        public int Count;
+        public long Part;
+    }
+
     private static void FirstRows<T, TRed>(int r0, int r1, void* state)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
         ref Job job = ref Unsafe.AsRef<Job>(state);
         var g = job.G;
-        int width = g.W.In;
-        var interior = (Begin: g.W.InteriorBegin, End: g.W.InteriorEnd);
-        T[]? rented = width > 4096 ? ArrayPool<T>.Shared.Rent(width) : null;
-        T* stack = stackalloc T[rented is null ? width : 0];
+        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
+        int width = wAxis.In, wOut = wAxis.Out;
+        int ib = wAxis.InteriorBegin, ie = wAxis.InteriorEnd;
+        int maxRows = dAxis.Kernel * hAxis.Kernel;
+
+        // Per call: the border columns with their taps and divisor parts, scratch rows, row pointers.
+        int borders = wOut - (ie - ib);
+        int scratch = (2 * width) + (borders * sizeof(BorderColumn) / sizeof(T)) + 1 + (maxRows * sizeof(nint) / sizeof(T)) + 1;
+        T[]? rented = scratch > 8192 ? ArrayPool<T>.Shared.Rent(scratch) : null;
+        T* stack = stackalloc T[rented is null ? scratch : 0];
         try
         {
             fixed (T* heap = rented)
             {
                 T* v = rented is null ? stack : heap;
-                var rows = new RowCursor(g, r0);
-                for (int r = r0; r < r1; r++, rows.Next())
+                T* h = v + width;
+                var border = (BorderColumn*)(h + width);
+                var rows = (T**)(border + borders);
+                int nb = 0;
+                for (int ow = 0; ow < wOut; ow++)
                 {
-                    T* xp = (T*)job.X + ((long)rows.Plane * g.InputPlane);
-                    T* yr = (T*)job.Y + ((long)r * g.W.Out);
-                    SeparableRow<T, TRed>(g, xp, yr, rows.Od, rows.Oh, job.Divisor, v, interior);
+                    if (ow >= ib && ow < ie)
+                    {
+                        continue;
+                    }
+
+                    int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
+                    border[nb++] = new BorderColumn
+                    {
+                        Ow = ow,
+                        First = sw + (fw * wAxis.Dilation),
+                        Count = Math.Max(0, ew - fw),
+                        Part = job.Divisor.Mode == DivisorMode.PaddedCount ? wAxis.PaddedCount(ow) : wAxis.ValidCount(ow),
+                    };
+                }
+
+                var plan = new RowPlan<T> { V = v, H = h, Border = border, Borders = nb, Rows = rows, InteriorBegin = ib, InteriorEnd = ie };
+                var cursor = new RowCursor(g, r0);
+                for (int r = r0; r < r1; r++, cursor.Next())
+                {
+                    T* xp = (T*)job.X + ((long)cursor.Plane * g.InputPlane);
+                    T* yr = (T*)job.Y + ((long)r * wOut);
+                    SeparableRow<T, TRed>(g, xp, yr, cursor.Od, cursor.Oh, job.Divisor, plan);
                 }
             }
         }
@@ -505,6 +542,19 @@ internal static unsafe class WindowReduce
                 ArrayPool<T>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>What every row of one call shares: scratch rows, the border columns, the interior range.</summary>
+    private struct RowPlan<T>
+        where T : unmanaged
+    {
+        public T* V;
+        public T* H;
+        public BorderColumn* Border;
+        public int Borders;
+        public T** Rows;
+        public int InteriorBegin;
+        public int InteriorEnd;
     }
 
     /// <summary>Walks work rows (plane, od, oh) in order without dividing per row.</summary>
@@ -547,10 +597,13 @@ internal static unsafe class WindowReduce
     }
 
     /// <summary>
-    /// One output row (od, oh) of one channels-first plane: <paramref name="v"/> receives the column-wise
-    /// reduction of the row's valid input rows, then the windows slide along it.
+    /// One output row (od, oh) of one channels-first plane. Vertical: each vector of columns is reduced
+    /// over the row's valid input rows in registers and stored once (the last vector overlaps the one
+    /// before it rather than leaving a scalar tail; with one valid row the input row itself is used).
+    /// Horizontal: border columns from the precomputed list; interior columns with contiguous vectors at
+    /// stride 1, or a stride-1 pass into a second scratch row and every s-th result at larger strides.
     /// </summary>
-    private static void SeparableRow<T, TRed>(in PoolGeometry g, T* xp, T* yr, int od, int oh, Divisor divisor, T* v, (int Begin, int End) interior)
+    private static void SeparableRow<T, TRed>(in PoolGeometry g, T* xp, T* yr, int od, int oh, Divisor divisor, in RowPlan<T> plan)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -579,131 +632,134 @@ internal static unsafe class WindowReduce
             return;
         }
 
-        // Vertical: v[w] = reduction over the valid rows (jd, jh) of x[row][w]; lanes are columns.
-        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
-        bool first = true;
+        int n = 0;
         for (int jd = fd; jd < ed; jd++)
         {
             long id = sd + ((long)jd * dAxis.Dilation);
             for (int jh = fh; jh < eh; jh++)
             {
-                T* row = xp + (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * width);
-                int w = 0;
-                if (first)
-                {
-                    new ReadOnlySpan<T>(row, width).CopyTo(new Span<T>(v, width));
-                    first = false;
-                    continue;
-                }
-
-                for (; lanes != 0 && w + lanes <= width; w += lanes)
-                {
-                    TRed.Combine(Vector.Load(v + w), Vector.Load(row + w)).Store(v + w);
-                }
-
-                for (; w < width; w++)
-                {
-                    v[w] = TRed.Combine(v[w], row[w]);
-                }
+                plan.Rows[n++] = xp + (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * width);
             }
         }
 
-        // Borders and adaptive bins, element by element from v (before the interior pass reuses v).
-        var (ib, ie) = interior;
-        int s = wAxis.Stride, kw = wAxis.Kernel, dw = wAxis.Dilation;
-        for (int ow = 0; ow < wAxis.Out; ow++)
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        T* v = plan.V;
+        if (n == 1)
         {
-            if (ow == ib && ie > ib)
+            v = plan.Rows[0];
+        }
+        else if (lanes != 0 && width >= lanes)
+        {
+            for (int w = 0; ; w += lanes)
             {
-                ow = ie - 1;
-                continue;
-            }
+                if (w + lanes > width)
+                {
+                    w = width - lanes; // overlapping last vector: recomputed from the rows, so sums stay exact
+                }
 
-            int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-            if (fw >= ew)
+                // acc lane l: column w + l reduced over the valid rows so far.
+                Vector<T> acc = Vector.Load(plan.Rows[0] + w);
+                for (int j = 1; j < n; j++)
+                {
+                    acc = TRed.Combine(acc, Vector.Load(plan.Rows[j] + w));
+                }
+
+                acc.Store(v + w);
+                if (w + lanes >= width)
+                {
+                    break;
+                }
+            }
+        }
+        else
+        {
+            for (int w = 0; w < width; w++)
             {
-                yr[ow] = TRed.Empty;
-                continue;
-            }
+                T acc = plan.Rows[0][w];
+                for (int j = 1; j < n; j++)
+                {
+                    acc = TRed.Combine(acc, plan.Rows[j][w]);
+                }
 
-            T acc = v[sw + (fw * dw)];
-            for (int jw = fw + 1; jw < ew; jw++)
-            {
-                acc = TRed.Combine(acc, v[sw + (jw * dw)]);
+                v[w] = acc;
             }
-
-            yr[ow] = Finish(acc, divisor.Of(g, od, oh, ow));
         }
 
+        long rowPart = divisor.RowPart(g, od, oh);
+        for (int b = 0; b < plan.Borders; b++)
+        {
+            ref readonly BorderColumn col = ref plan.Border[b];
+            if (col.Count == 0)
+            {
+                yr[col.Ow] = TRed.Empty;
+                continue;
+            }
+
+            T acc = v[col.First];
+            for (int t = 1; t < col.Count; t++)
+            {
+                acc = TRed.Combine(acc, v[col.First + (t * wAxis.Dilation)]);
+            }
+
+            yr[col.Ow] = Finish(acc, divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * col.Part });
+        }
+
+        int ib = plan.InteriorBegin, ie = plan.InteriorEnd;
         if (ie <= ib)
         {
             return;
         }
 
         // Interior: every tap valid, one divisor for all.
-        long divisorValue = divisor.Of(g, od, oh, ib);
+        int s = wAxis.Stride, kw = wAxis.Kernel, dw = wAxis.Dilation;
+        long divisorValue = divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * kw };
         var scale = new Vector<T>(T.CreateChecked(divisorValue));
         T* start = v + ((long)ib * s) - wAxis.PadBegin;
-        if (s == 1)
+        int count = s == 1 ? ie - ib : ((ie - 1 - ib) * s) + 1;
+        T* into = s == 1 ? yr + ib : plan.H;
+        if (lanes != 0 && count >= lanes)
         {
-            // lanes: outputs ow0 .. ow0 + lanes - 1, whose taps are contiguous in v.
-            int ow = ib;
-            for (; lanes != 0 && ow + lanes <= ie; ow += lanes)
+            for (int t = 0; ; t += lanes)
             {
-                T* p = start + (ow - ib);
-                Vector<T> acc = Vector.Load(p);
-                for (int jw = 1; jw < kw; jw++)
+                if (t + lanes > count)
                 {
-                    acc = TRed.Combine(acc, Vector.Load(p + ((long)jw * dw)));
+                    t = count - lanes;
                 }
 
-                (divisorValue == 1 ? acc : acc / scale).Store(yr + ow);
-            }
-
-            for (; ow < ie; ow++)
-            {
-                T* p = start + (ow - ib);
-                T acc = p[0];
+                // lanes: consecutive window starts t .. t + lanes - 1, whose taps are contiguous in v.
+                Vector<T> acc = Vector.Load(start + t);
                 for (int jw = 1; jw < kw; jw++)
                 {
-                    acc = TRed.Combine(acc, p[(long)jw * dw]);
+                    acc = TRed.Combine(acc, Vector.Load(start + t + ((long)jw * dw)));
                 }
 
-                yr[ow] = Finish(acc, divisorValue);
+                (s == 1 && divisorValue != 1 ? acc / scale : acc).Store(into + t);
+                if (t + lanes >= count)
+                {
+                    break;
+                }
             }
-
-            return;
         }
-
-        // Stride s > 1: slide at stride 1 in place over the span the interior windows start in
-        // (each result only reads positions at or after itself), then pick every s-th.
-        int span = ((ie - 1 - ib) * s) + 1;
-        int t = 0;
-        for (; lanes != 0 && t + lanes <= span; t += lanes)
+        else
         {
-            Vector<T> acc = Vector.Load(start + t);
-            for (int jw = 1; jw < kw; jw++)
+            for (int t = 0; t < count; t++)
             {
-                acc = TRed.Combine(acc, Vector.Load(start + t + ((long)jw * dw)));
-            }
+                T acc = start[t];
+                for (int jw = 1; jw < kw; jw++)
+                {
+                    acc = TRed.Combine(acc, start[t + ((long)jw * dw)]);
+                }
 
-            acc.Store(start + t);
+                into[t] = s == 1 ? Finish(acc, divisorValue) : acc;
+            }
         }
 
-        for (; t < span; t++)
+        if (s != 1)
         {
-            T acc = start[t];
-            for (int jw = 1; jw < kw; jw++)
+            for (int ow = ib; ow < ie; ow++)
             {
-                acc = TRed.Combine(acc, start[t + ((long)jw * dw)]);
+                yr[ow] = Finish(plan.H[(long)(ow - ib) * s], divisorValue);
             }
-
-            start[t] = acc;
-        }
-
-        for (int ow = ib; ow < ie; ow++)
-        {
-            yr[ow] = Finish(start[(long)(ow - ib) * s], divisorValue);
         }
     }
 
