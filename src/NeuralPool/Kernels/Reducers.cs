@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace NeuralPool.Kernels;
 
@@ -31,8 +32,21 @@ internal readonly struct MaxReducer<T> : IReducer<T>
     public static T Empty => typeof(T) == typeof(float) ? (T)(object)float.NegativeInfinity
         : typeof(T) == typeof(double) ? (T)(object)double.NegativeInfinity : T.MinValue;
 
+    /// <summary>Scalar form, branch-free where 128-bit vectors are accelerated (a compare-and-select in lane 0), so random data costs no mispredictions.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Combine(T acc, T x) => x > acc || T.IsNaN(x) ? x : acc;
+    public static T Combine(T acc, T x)
+    {
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<T> a = Vector128.CreateScalarUnsafe(acc), v = Vector128.CreateScalarUnsafe(x);
+            Vector128<T> takes = typeof(T) == typeof(float) || typeof(T) == typeof(double)
+                ? Vector128.GreaterThan(v, a) | ~Vector128.Equals(v, v)
+                : Vector128.GreaterThan(v, a);
+            return Vector128.ConditionalSelect(takes, v, a).ToScalar();
+        }
+
+        return x > acc || T.IsNaN(x) ? x : acc;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Combine(Vector<T> acc, Vector<T> x) => Vector.ConditionalSelect(Takes(acc, x), x, acc);

@@ -290,7 +290,8 @@ internal static unsafe class WindowReduce
         double rows = (double)dAxis.Kernel * hAxis.Kernel;
         double direct = rows * wAxis.Kernel;
         double separable = (rows * wAxis.In / wAxis.Out) + wAxis.Kernel;
-        return rows > 1 && separable < 0.75 * direct;
+        bool narrow = Vector.IsHardwareAccelerated && g.C < Vector<float>.Count; // too few channels for the direct path's vectors
+        return rows > 1 && (narrow || separable < 0.75 * direct);
     }
 
     /// <summary>
@@ -310,33 +311,52 @@ internal static unsafe class WindowReduce
         int width = checked(wAxis.In * cn);
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         long inPlane = g.InputPlane;
-        int rowsPerImage = dAxis.Out * hAxis.Out;
-        T[] rented = ArrayPool<T>.Shared.Rent(width);
+        int wOut = wAxis.Out;
+        int tables = ((wOut * sizeof(BorderColumn)) + ((dAxis.Out + hAxis.Out) * sizeof(AxisSpan)) + sizeof(T) - 1) / sizeof(T);
+        T[] rented = ArrayPool<T>.Shared.Rent(width + tables + 2);
         try
         {
             fixed (T* v = rented)
             {
-                for (int r = r0; r < r1; r++)
+                // Per call: every output column's taps and divisor part, and the D and H spans.
+                var cols = (BorderColumn*)(((nint)(v + width) + 7) & ~(nint)7);
+                var dSpans = (AxisSpan*)(cols + wOut);
+                var hSpans = dSpans + dAxis.Out;
+                for (int ow = 0; ow < wOut; ow++)
                 {
-                    int n = r / rowsPerImage, rem = r % rowsPerImage, od = rem / hAxis.Out, oh = rem % hAxis.Out;
-                    T* xn = (T*)job.X + (n * inPlane * cn);
-                    T* yo = (T*)job.Y + ((long)r * wAxis.Out * cn);
-                    int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-                    int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-                    if (fd >= ed || fh >= eh)
+                    int fw0 = wAxis.FirstValid(ow), ew0 = wAxis.EndValid(ow);
+                    cols[ow] = new BorderColumn
                     {
-                        new Span<T>(yo, wAxis.Out * cn).Fill(TRed.Empty);
+                        Ow = ow,
+                        First = wAxis.Start(ow) + (fw0 * wAxis.Dilation),
+                        Count = Math.Max(0, ew0 - fw0),
+                        Part = divisor.Mode == DivisorMode.PaddedCount ? wAxis.PaddedCount(ow) : wAxis.ValidCount(ow),
+                    };
+                }
+
+                AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
+                AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
+                var cursor = new RowCursor(g, r0);
+                for (int r = r0; r < r1; r++, cursor.Next())
+                {
+                    int n = cursor.Plane, od = cursor.Od, oh = cursor.Oh;
+                    T* xn = (T*)job.X + (n * inPlane * cn);
+                    T* yo = (T*)job.Y + ((long)r * wOut * cn);
+                    AxisSpan ds = dSpans[od], hs = hSpans[oh];
+                    if (ds.Count == 0 || hs.Count == 0)
+                    {
+                        new Span<T>(yo, wOut * cn).Fill(TRed.Empty);
                         continue;
                     }
 
                     // Vertical: v[w·C + c] = reduction over the valid rows of x[row][w][c].
                     bool first = true;
-                    for (int jd = fd; jd < ed; jd++)
+                    for (int jd = 0; jd < ds.Count; jd++)
                     {
-                        long id = sd + ((long)jd * dAxis.Dilation);
-                        for (int jh = fh; jh < eh; jh++)
+                        long id = ds.First + ((long)jd * dAxis.Dilation);
+                        for (int jh = 0; jh < hs.Count; jh++)
                         {
-                            T* row = xn + (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * width);
+                            T* row = xn + (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * width);
                             if (first)
                             {
                                 new ReadOnlySpan<T>(row, width).CopyTo(new Span<T>(v, width));
@@ -358,38 +378,41 @@ internal static unsafe class WindowReduce
                     }
 
                     // Horizontal: lanes are channels of one output.
-                    long rowPart = divisor.RowPart(g, od, oh);
-                    for (int ow = 0; ow < wAxis.Out; ow++, yo += cn)
+                    long rowPart = (long)dSpans[od].Part * hSpans[oh].Part;
+                    long step = (long)wAxis.Dilation * cn;
+                    for (int ow = 0; ow < wOut; ow++, yo += cn)
                     {
-                        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-                        if (fw >= ew)
+                        BorderColumn col = cols[ow];
+                        if (col.Count == 0)
                         {
                             new Span<T>(yo, cn).Fill(TRed.Empty);
                             continue;
                         }
 
-                        long divisorValue = divisor.WithColumn(g, rowPart, ow);
-                        var scale = new Vector<T>(T.CreateChecked(divisorValue));
-                        T* seed = v + ((long)(sw + (fw * wAxis.Dilation)) * cn);
-                        long step = (long)wAxis.Dilation * cn;
+                        long divisorValue = divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * col.Part };
+                        T* seed = v + ((long)col.First * cn);
                         int c = 0;
-                        for (; lanes != 0 && c + lanes <= cn; c += lanes)
+                        if (lanes != 0 && cn >= lanes)
                         {
-                            Vector<T> acc = Vector.Load(seed + c);
-                            for (int jw = fw + 1; jw < ew; jw++)
+                            var scale = new Vector<T>(T.CreateChecked(divisorValue));
+                            for (; c + lanes <= cn; c += lanes)
                             {
-                                acc = TRed.Combine(acc, Vector.Load(seed + c + ((jw - fw) * step)));
-                            }
+                                Vector<T> acc = Vector.Load(seed + c);
+                                for (int t = 1; t < col.Count; t++)
+                                {
+                                    acc = TRed.Combine(acc, Vector.Load(seed + c + (t * step)));
+                                }
 
-                            (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
+                                (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
+                            }
                         }
 
                         for (; c < cn; c++)
                         {
                             T acc = seed[c];
-                            for (int jw = fw + 1; jw < ew; jw++)
+                            for (int t = 1; t < col.Count; t++)
                             {
-                                acc = TRed.Combine(acc, seed[c + ((jw - fw) * step)]);
+                                acc = TRed.Combine(acc, seed[c + (t * step)]);
                             }
 
                             yo[c] = Finish(acc, divisorValue);
@@ -474,6 +497,28 @@ internal static unsafe class WindowReduce
 
     // ---------------------------------------------------------------- channels-first: separable rows
 
+    /// <summary>The valid taps of one output position on the D or H axis: first input coordinate, count, divisor part.</summary>
+    private struct AxisSpan
+    {
+        public int First;
+        public int Count;
+        public int Part;
+
+        public static void Fill(in PoolAxis axis, DivisorMode mode, AxisSpan* into)
+        {
+            for (int o = 0; o < axis.Out; o++)
+            {
+                int f = axis.FirstValid(o), e = axis.EndValid(o);
+                into[o] = new AxisSpan
+                {
+                    First = axis.Start(o) + (f * axis.Dilation),
+                    Count = Math.Max(0, e - f),
+                    Part = mode == DivisorMode.PaddedCount ? axis.PaddedCount(o) : axis.ValidCount(o),
+                };
+            }
+        }
+    }
+
     /// <summary>An output column whose window is not wholly inside the input (or any adaptive bin).</summary>
     private struct BorderColumn
     {
@@ -496,7 +541,9 @@ internal static unsafe class WindowReduce
 
         // Per call: the border columns with their taps and divisor parts, scratch rows, row pointers.
         int borders = wOut - (ie - ib);
-        int scratch = (2 * width) + (borders * sizeof(BorderColumn) / sizeof(T)) + 1 + (maxRows * sizeof(nint) / sizeof(T)) + 1;
+        int spans = dAxis.Out + hAxis.Out;
+        int scratch = (2 * width) + (borders * sizeof(BorderColumn) / sizeof(T)) + 1 + (maxRows * sizeof(nint) / sizeof(T)) + 1
+            + (spans * sizeof(AxisSpan) / sizeof(T)) + 1;
         T[]? rented = scratch > 8192 ? ArrayPool<T>.Shared.Rent(scratch) : null;
         T* stack = stackalloc T[rented is null ? scratch : 0];
         try
@@ -507,6 +554,10 @@ internal static unsafe class WindowReduce
                 T* h = v + width;
                 var border = (BorderColumn*)(h + width);
                 var rows = (T**)(border + borders);
+                var dSpans = (AxisSpan*)(rows + maxRows);
+                var hSpans = dSpans + dAxis.Out;
+                AxisSpan.Fill(dAxis, job.Divisor.Mode, dSpans);
+                AxisSpan.Fill(hAxis, job.Divisor.Mode, hSpans);
                 int nb = 0;
                 for (int ow = 0; ow < wOut; ow++)
                 {
@@ -525,7 +576,15 @@ internal static unsafe class WindowReduce
                     };
                 }
 
-                var plan = new RowPlan<T> { V = v, H = h, Border = border, Borders = nb, Rows = rows, InteriorBegin = ib, InteriorEnd = ie };
+                // One window spanning whole rows (global and adaptive-to-1 pooling): the rows it covers are contiguous.
+                bool wholeRows = wOut == 1 && hAxis.Dilation == 1 && wAxis.Dilation == 1 && wAxis.Start(0) + wAxis.FirstValid(0) == 0 && wAxis.ValidCount(0) == width;
+                var plan = new RowPlan<T>
+                {
+                    V = v, H = h, Border = border, Borders = nb, Rows = rows, DSpans = dSpans, HSpans = hSpans,
+                    WholeRows = wholeRows,
+                    WholeRowPart = !wholeRows ? 0 : job.Divisor.Mode == DivisorMode.PaddedCount ? wAxis.PaddedCount(0) : wAxis.ValidCount(0),
+                    InteriorBegin = ib, InteriorEnd = ie,
+                };
                 var cursor = new RowCursor(g, r0);
                 for (int r = r0; r < r1; r++, cursor.Next())
                 {
@@ -553,6 +612,10 @@ internal static unsafe class WindowReduce
         public BorderColumn* Border;
         public int Borders;
         public T** Rows;
+        public AxisSpan* DSpans;
+        public AxisSpan* HSpans;
+        public bool WholeRows;
+        public long WholeRowPart;
         public int InteriorBegin;
         public int InteriorEnd;
     }
@@ -608,37 +671,37 @@ internal static unsafe class WindowReduce
         where TRed : IReducer<T>
     {
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-        int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
+        AxisSpan ds = plan.DSpans[od], hs = plan.HSpans[oh];
         int width = wAxis.In;
-        if (fd >= ed || fh >= eh)
+        if (ds.Count == 0 || hs.Count == 0)
         {
             new Span<T>(yr, wAxis.Out).Fill(TRed.Empty);
             return;
         }
 
-        if (wAxis.Out == 1 && hAxis.Dilation == 1 && wAxis.Dilation == 1 && wAxis.Start(0) + wAxis.FirstValid(0) == 0 && wAxis.ValidCount(0) == width)
+        long rowPart = (long)ds.Part * hs.Part;
+        if (plan.WholeRows)
         {
             // One window spanning whole rows (global and adaptive-to-1 pooling): its rows of each depth slice are contiguous.
             T total = default;
-            for (int jd = fd; jd < ed; jd++)
+            for (int jd = 0; jd < ds.Count; jd++)
             {
-                long id = sd + ((long)jd * dAxis.Dilation);
-                T part = ReduceContiguous<T, TRed>(xp + (((id * hAxis.In) + sh + fh) * width), (eh - fh) * width);
-                total = jd == fd ? part : TRed.Combine(total, part);
+                long id = ds.First + ((long)jd * dAxis.Dilation);
+                T part = ReduceContiguous<T, TRed>(xp + (((id * hAxis.In) + hs.First) * width), hs.Count * width);
+                total = jd == 0 ? part : TRed.Combine(total, part);
             }
 
-            yr[0] = Finish(total, divisor.Of(g, od, oh, 0));
+            yr[0] = Finish(total, divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * plan.WholeRowPart });
             return;
         }
 
         int n = 0;
-        for (int jd = fd; jd < ed; jd++)
+        for (int jd = 0; jd < ds.Count; jd++)
         {
-            long id = sd + ((long)jd * dAxis.Dilation);
-            for (int jh = fh; jh < eh; jh++)
+            long id = ds.First + ((long)jd * dAxis.Dilation);
+            for (int jh = 0; jh < hs.Count; jh++)
             {
-                plan.Rows[n++] = xp + (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * width);
+                plan.Rows[n++] = xp + (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * width);
             }
         }
 
@@ -685,7 +748,6 @@ internal static unsafe class WindowReduce
             }
         }
 
-        long rowPart = divisor.RowPart(g, od, oh);
         for (int b = 0; b < plan.Borders; b++)
         {
             ref readonly BorderColumn col = ref plan.Border[b];
@@ -763,18 +825,32 @@ internal static unsafe class WindowReduce
         }
     }
 
-    /// <summary>Reduces <paramref name="length"/> (at least 1) contiguous elements with four vector accumulators.</summary>
+    /// <summary>
+    /// Reduces <paramref name="length"/> (at least 1) contiguous elements: four interleaved vector
+    /// accumulators, then single vectors, then the lanes pairwise as a tree, then the scalar tail.
+    /// </summary>
     private static T ReduceContiguous<T, TRed>(T* p, int length)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
-        int i = 0;
-        T acc = p[0];
-        if (lanes != 0 && length >= 4 * lanes)
+        if (lanes == 0 || length < lanes)
         {
-            // a0..a3 lane l: the reduction of elements i = l (mod lanes) in four interleaved streams.
-            Vector<T> a0 = Vector.Load(p), a1 = Vector.Load(p + lanes), a2 = Vector.Load(p + (2 * lanes)), a3 = Vector.Load(p + (3 * lanes));
+            T scalar = p[0];
+            for (int k = 1; k < length; k++)
+            {
+                scalar = TRed.Combine(scalar, p[k]);
+            }
+
+            return scalar;
+        }
+
+        // a0..a3 lane l: the reduction of four interleaved streams of vectors.
+        Vector<T> a0 = Vector.Load(p);
+        int i = lanes;
+        if (length >= 4 * lanes)
+        {
+            Vector<T> a1 = Vector.Load(p + lanes), a2 = Vector.Load(p + (2 * lanes)), a3 = Vector.Load(p + (3 * lanes));
             for (i = 4 * lanes; i + (4 * lanes) <= length; i += 4 * lanes)
             {
                 a0 = TRed.Combine(a0, Vector.Load(p + i));
@@ -783,18 +859,25 @@ internal static unsafe class WindowReduce
                 a3 = TRed.Combine(a3, Vector.Load(p + i + (3 * lanes)));
             }
 
-            Vector<T> a = TRed.Combine(TRed.Combine(a0, a1), TRed.Combine(a2, a3));
-            acc = a[0];
-            for (int l = 1; l < lanes; l++)
-            {
-                acc = TRed.Combine(acc, a[l]);
-            }
-        }
-        else
-        {
-            i = 1;
+            a0 = TRed.Combine(TRed.Combine(a0, a1), TRed.Combine(a2, a3));
         }
 
+        for (; i + lanes <= length; i += lanes)
+        {
+            a0 = TRed.Combine(a0, Vector.Load(p + i));
+        }
+
+        T* lane = stackalloc T[lanes];
+        a0.Store(lane);
+        for (int width = lanes / 2; width >= 1; width /= 2)
+        {
+            for (int k = 0; k < width; k++)
+            {
+                lane[k] = TRed.Combine(lane[k], lane[k + width]);
+            }
+        }
+
+        T acc = lane[0];
         for (; i < length; i++)
         {
             acc = TRed.Combine(acc, p[i]);
