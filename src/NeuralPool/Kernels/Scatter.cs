@@ -33,6 +33,14 @@ internal static unsafe class Scatter
     private static int Items(TensorLayout layout, int n, int c) =>
         layout == TensorLayout.ChannelsFirst ? n * c : n * ((c + ChannelBlock - 1) / ChannelBlock);
 
+    /// <summary>Channels-last work item <paramref name="item"/>: its batch element and channel range [c0, c1).</summary>
+    private static (int Batch, int C0, int C1) Block(int item, int c)
+    {
+        int blocks = (c + ChannelBlock - 1) / ChannelBlock;
+        int c0 = item % blocks * ChannelBlock;
+        return (item / blocks, c0, Math.Min(c, c0 + ChannelBlock));
+    }
+
     /// <summary>
     /// <c>dst[plane(o) + idx[o]] += src[o]</c> (or <c>=</c>) over all o, after clearing <paramref name="dst"/>;
     /// index -1 is skipped. With assignment the last element of a plane in memory order wins.
@@ -84,8 +92,7 @@ internal static unsafe class Scatter
                 continue;
             }
 
-            int blocks = (job.C + ChannelBlock - 1) / ChannelBlock;
-            int b = item / blocks, c0 = item % blocks * ChannelBlock, c1 = Math.Min(job.C, c0 + ChannelBlock);
+            var (b, c0, c1) = Block(item, job.C);
             T* dn = d + (b * job.DstPlane * job.C);
             for (long q = 0; q < job.DstPlane; q++)
             {
@@ -142,8 +149,7 @@ internal static unsafe class Scatter
                 continue;
             }
 
-            int blocks = (job.C + ChannelBlock - 1) / ChannelBlock;
-            int b = item / blocks, c0 = item % blocks * ChannelBlock, c1 = Math.Min(job.C, c0 + ChannelBlock);
+            var (b, c0, c1) = Block(item, job.C);
             T* sn = s + (b * job.SrcPlane * job.C);
             for (long q = 0; q < job.DstPlane; q++)
             {
@@ -268,11 +274,10 @@ internal static unsafe class Scatter
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
         int cn = g.C;
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
-        int blocks = (cn + ChannelBlock - 1) / ChannelBlock;
         long inPlane = g.InputPlane, outPlane = g.OutputPlane;
         for (int item = i0; item < i1; item++)
         {
-            int b = item / blocks, c0 = item % blocks * ChannelBlock, c1 = Math.Min(cn, c0 + ChannelBlock);
+            var (b, c0, c1) = Block(item, cn);
             T* xn = (T*)job.Dst + (b * inPlane * cn);
             T* yo = (T*)job.Src + (b * outPlane * cn);
             for (long q = 0; q < inPlane; q++)

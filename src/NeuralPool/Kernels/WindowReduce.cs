@@ -162,12 +162,12 @@ internal static unsafe class WindowReduce
         long* ind = job.Indices;
         bool last = g.Layout == TensorLayout.ChannelsLast;
         long inPlane = g.InputPlane, outPlane = g.OutputPlane;
-        int rowsPerPlane = g.D.Out * g.H.Out;
         int cn = last ? g.C : 1;
-        for (int r = r0; r < r1; r++)
+        var cursor = new RowCursor(g, r0);
+        for (int r = r0; r < r1; r++, cursor.Next())
         {
-            int plane = r / rowsPerPlane, rem = r % rowsPerPlane, od = rem / g.H.Out, oh = rem % g.H.Out;
-            long o = (((long)plane * outPlane) + ((long)rem * g.W.Out)) * cn;
+            int plane = cursor.Plane, od = cursor.Od, oh = cursor.Oh;
+            long o = (long)r * g.W.Out * cn;
             for (int ow = 0; ow < g.W.Out; ow++)
             {
                 for (int c = 0; c < cn; c++, o++)
@@ -193,10 +193,10 @@ internal static unsafe class WindowReduce
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
         long inPlane = g.InputPlane;
-        int rowsPerImage = dAxis.Out * hAxis.Out;
-        for (int r = r0; r < r1; r++)
+        var cursor = new RowCursor(g, r0);
+        for (int r = r0; r < r1; r++, cursor.Next())
         {
-            int n = r / rowsPerImage, rem = r % rowsPerImage, od = rem / hAxis.Out, oh = rem % hAxis.Out;
+            int n = cursor.Plane, od = cursor.Od, oh = cursor.Oh;
             T* xn = x + (n * inPlane * cn);
             T* yo = y + ((long)r * wAxis.Out * cn);
             int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
@@ -440,11 +440,11 @@ internal static unsafe class WindowReduce
         int lanes = Vector<T>.Count;
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
         long inPlane = g.InputPlane;
-        int rowsPerImage = dAxis.Out * hAxis.Out;
         TI* lane = stackalloc TI[lanes];
-        for (int r = r0; r < r1; r++)
+        var cursor = new RowCursor(g, r0);
+        for (int r = r0; r < r1; r++, cursor.Next())
         {
-            int n = r / rowsPerImage, rem = r % rowsPerImage, od = rem / hAxis.Out, oh = rem % hAxis.Out;
+            int n = cursor.Plane, od = cursor.Od, oh = cursor.Oh;
             T* xn = x + (n * inPlane * cn);
             long o = (long)r * wAxis.Out * cn;
             int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
@@ -906,12 +906,12 @@ internal static unsafe class WindowReduce
         int ib = wAxis.InteriorBegin;
         int ie = ib + ((wAxis.InteriorEnd - ib) / lanes * lanes);
         int kw = wAxis.Kernel, dw = wAxis.Dilation, pw = wAxis.PadBegin;
-        int rowsPerPlane = dAxis.Out * hAxis.Out;
         Vector<TI> iota = SimdLoad.Iota<TI>(1);
         TI* lane = stackalloc TI[lanes];
-        for (int r = r0; r < r1; r++)
+        var cursor = new RowCursor(g, r0);
+        for (int r = r0; r < r1; r++, cursor.Next())
         {
-            int plane = r / rowsPerPlane, rem = r % rowsPerPlane, od = rem / hAxis.Out, oh = rem % hAxis.Out;
+            int plane = cursor.Plane, od = cursor.Od, oh = cursor.Oh;
             T* xp = x + ((long)plane * g.InputPlane);
             long o = (long)r * wAxis.Out;
             int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
@@ -961,6 +961,43 @@ internal static unsafe class WindowReduce
         }
     }
 
+    /// <summary>True when any of the <paramref name="length"/> elements is NaN (always false for integer types).</summary>
+    private static bool ContainsNaN<T>(T* p, int length)
+        where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            return false;
+        }
+
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        int i = 0;
+        if (lanes != 0)
+        {
+            var any = Vector<T>.Zero;
+            for (; i + lanes <= length; i += lanes)
+            {
+                Vector<T> v = Vector.Load(p + i);
+                any |= ~Vector.Equals(v, v);
+            }
+
+            if (any != Vector<T>.Zero)
+            {
+                return true;
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            if (T.IsNaN(p[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Channels-first max with indices at stride &gt; 1, separable. Vertical (lanes are columns): per column,
     /// the first row holding the column's max, or the last NaN, with that row's plane offset. Horizontal
@@ -971,24 +1008,34 @@ internal static unsafe class WindowReduce
         where T : unmanaged, INumber<T>, IMinMaxValue<T>
         where TI : unmanaged, INumber<TI>
     {
-        int width = g.W.In;
+        int width = g.W.In, wOut = g.W.Out;
         T[]? rentedV = width > 2048 ? ArrayPool<T>.Shared.Rent(width) : null;
         TI[]? rentedI = width > 2048 ? ArrayPool<TI>.Shared.Rent(width) : null;
+        BorderColumn[]? rentedC = wOut > 1024 ? ArrayPool<BorderColumn>.Shared.Rent(wOut) : null;
         T* stackV = stackalloc T[rentedV is null ? width : 0];
         TI* stackI = stackalloc TI[rentedI is null ? width : 0];
+        BorderColumn* stackC = stackalloc BorderColumn[rentedC is null ? wOut : 0];
         try
         {
             fixed (T* heapV = rentedV)
             fixed (TI* heapI = rentedI)
+            fixed (BorderColumn* heapC = rentedC)
             {
                 T* v = rentedV is null ? stackV : heapV;
                 TI* vi = rentedI is null ? stackI : heapI;
+                BorderColumn* cols = rentedC is null ? stackC : heapC;
                 var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-                int lanes = Vector<T>.Count;
-                int rowsPerPlane = dAxis.Out * hAxis.Out;
-                for (int r = r0; r < r1; r++)
+                for (int ow = 0; ow < wOut; ow++)
                 {
-                    int plane = r / rowsPerPlane, rem = r % rowsPerPlane, od = rem / hAxis.Out, oh = rem % hAxis.Out;
+                    int f = wAxis.FirstValid(ow), e = wAxis.EndValid(ow);
+                    cols[ow] = new BorderColumn { Ow = ow, First = wAxis.Start(ow) + (f * wAxis.Dilation), Count = Math.Max(0, e - f) };
+                }
+
+                int lanes = Vector<T>.Count;
+                var cursor = new RowCursor(g, r0);
+                for (int r = r0; r < r1; r++, cursor.Next())
+                {
+                    int plane = cursor.Plane, od = cursor.Od, oh = cursor.Oh;
                     T* xp = x + ((long)plane * g.InputPlane);
                     T* yr = y + ((long)r * wAxis.Out);
                     long* ir = ind + ((long)r * wAxis.Out);
@@ -1040,22 +1087,57 @@ internal static unsafe class WindowReduce
                         }
                     }
 
-                    for (int ow = 0; ow < wAxis.Out; ow++)
+                    int dw = wAxis.Dilation;
+                    if (!ContainsNaN(v, width))
                     {
-                        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-                        if (fw >= ew)
+                        // No NaN in the row: the first maximum in scan order, chosen without branches.
+                        for (int ow = 0; ow < wOut; ow++)
+                        {
+                            BorderColumn column = cols[ow];
+                            if (column.Count == 0)
+                            {
+                                yr[ow] = MaxReducer<T>.Empty;
+                                ir[ow] = -1;
+                                continue;
+                            }
+
+                            int col = column.First;
+                            T best = v[col];
+                            long at = long.CreateTruncating(vi[col]) + col;
+                            for (int t = 1; t < column.Count; t++)
+                            {
+                                col = column.First + (t * dw);
+                                T c = v[col];
+                                long ci = long.CreateTruncating(vi[col]) + col;
+                                bool take = (c > best) | ((c == best) & (ci < at));
+                                long mask = -(long)Unsafe.As<bool, byte>(ref take);
+                                at ^= (at ^ ci) & mask;
+                                best = MaxReducer<T>.Combine(best, c);
+                            }
+
+                            yr[ow] = xp[at];
+                            ir[ow] = at;
+                        }
+
+                        continue;
+                    }
+
+                    for (int ow = 0; ow < wOut; ow++)
+                    {
+                        BorderColumn column = cols[ow];
+                        if (column.Count == 0)
                         {
                             yr[ow] = MaxReducer<T>.Empty;
                             ir[ow] = -1;
                             continue;
                         }
 
-                        int col = sw + (fw * wAxis.Dilation);
+                        int col = column.First;
                         T best = v[col];
                         long at = long.CreateTruncating(vi[col]) + col;
-                        for (int jw = fw + 1; jw < ew; jw++)
+                        for (int t = 1; t < column.Count; t++)
                         {
-                            col = sw + (jw * wAxis.Dilation);
+                            col = column.First + (t * dw);
                             T c = v[col];
                             long ci = long.CreateTruncating(vi[col]) + col;
                             bool take = T.IsNaN(c)
@@ -1084,6 +1166,11 @@ internal static unsafe class WindowReduce
             if (rentedI is not null)
             {
                 ArrayPool<TI>.Shared.Return(rentedI);
+            }
+
+            if (rentedC is not null)
+            {
+                ArrayPool<BorderColumn>.Shared.Return(rentedC);
             }
         }
     }
