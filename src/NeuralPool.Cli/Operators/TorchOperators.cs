@@ -44,17 +44,20 @@ internal static class TorchOperators
         var a = new AttributeReader(op, attributes, "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices");
         int[] k = a.RequiredInts("kernel_size"), s = a.Ints("stride"), p = a.Ints("padding"), d = a.Ints("dilation");
         bool ceil = a.Bool("ceil_mode", false), returnIndices = a.Bool("return_indices", false);
-        PoolGeometry Geometry(NpyArray x, TensorLayout layout) =>
-            PoolGeometry.Torch(x.Shape, layout, rank, k, s, p, d, ceil, TorchPoolKind.Max);
+        return Max(op, rank, grad, returnIndices, (x, layout) => PoolGeometry.Torch(x.Shape, layout, rank, k, s, p, d, ceil, TorchPoolKind.Max));
+    }
 
+    /// <summary>Max pooling over any geometry (sliding or adaptive): forward with optional plane-local indices, or the gradient.</summary>
+    private static PoolOperator Max(string op, int rank, bool grad, bool returnIndices, Func<NpyArray, TensorLayout, PoolGeometry> geometry)
+    {
         if (grad)
         {
-            return Backward(op, rank, (x, gy, layout) => PoolKernels.MaxBackward(op, Geometry(x, layout), x, gy));
+            return Backward(op, rank, (x, gy, layout) => PoolKernels.MaxBackward(op, geometry(x, layout), x, gy));
         }
 
         return Forward(op, rank, returnIndices, (x, layout) =>
         {
-            var g = Geometry(x, layout);
+            var g = geometry(x, layout);
             if (!returnIndices)
             {
                 return [PoolKernels.MaxForward(op, g, x)];
@@ -108,24 +111,7 @@ internal static class TorchOperators
         var a = new AttributeReader(op, attributes, "output_size", "return_indices");
         int[] size = a.RequiredInts("output_size", allowNone: true);
         bool returnIndices = a.Bool("return_indices", false);
-        PoolGeometry Geometry(NpyArray x, TensorLayout layout) => PoolGeometry.Adaptive(x.Shape, layout, rank, size);
-
-        if (grad)
-        {
-            return Backward(op, rank, (x, gy, layout) => PoolKernels.MaxBackward(op, Geometry(x, layout), x, gy));
-        }
-
-        return Forward(op, rank, returnIndices, (x, layout) =>
-        {
-            var g = Geometry(x, layout);
-            if (!returnIndices)
-            {
-                return [PoolKernels.MaxForward(op, g, x)];
-            }
-
-            var (values, indices) = PoolKernels.MaxForwardWithIndices(op, g, x, IndexEncoding.Plane);
-            return [values, indices];
-        });
+        return Max(op, rank, grad, returnIndices, (x, layout) => PoolGeometry.Adaptive(x.Shape, layout, rank, size));
     }
 
     private static PoolOperator AdaptiveAvgPool(string op, int rank, IReadOnlyDictionary<string, JsonElement> attributes, bool grad)

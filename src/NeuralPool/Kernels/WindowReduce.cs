@@ -1087,41 +1087,9 @@ internal static unsafe class WindowReduce
                         }
                     }
 
+                    // Without a NaN in the row the choice is the first maximum in scan order, made without branches.
                     int dw = wAxis.Dilation;
-                    if (!ContainsNaN(v, width))
-                    {
-                        // No NaN in the row: the first maximum in scan order, chosen without branches.
-                        for (int ow = 0; ow < wOut; ow++)
-                        {
-                            BorderColumn column = cols[ow];
-                            if (column.Count == 0)
-                            {
-                                yr[ow] = MaxReducer<T>.Empty;
-                                ir[ow] = -1;
-                                continue;
-                            }
-
-                            int col = column.First;
-                            T best = v[col];
-                            long at = long.CreateTruncating(vi[col]) + col;
-                            for (int t = 1; t < column.Count; t++)
-                            {
-                                col = column.First + (t * dw);
-                                T c = v[col];
-                                long ci = long.CreateTruncating(vi[col]) + col;
-                                bool take = (c > best) | ((c == best) & (ci < at));
-                                long mask = -(long)Unsafe.As<bool, byte>(ref take);
-                                at ^= (at ^ ci) & mask;
-                                best = MaxReducer<T>.Combine(best, c);
-                            }
-
-                            yr[ow] = xp[at];
-                            ir[ow] = at;
-                        }
-
-                        continue;
-                    }
-
+                    bool clean = !ContainsNaN(v, width);
                     for (int ow = 0; ow < wOut; ow++)
                     {
                         BorderColumn column = cols[ow];
@@ -1140,14 +1108,12 @@ internal static unsafe class WindowReduce
                             col = column.First + (t * dw);
                             T c = v[col];
                             long ci = long.CreateTruncating(vi[col]) + col;
-                            bool take = T.IsNaN(c)
-                                ? !T.IsNaN(best) || ci > at
-                                : !T.IsNaN(best) && (c > best || (c == best && ci < at));
-                            if (take)
-                            {
-                                best = c;
-                                at = ci;
-                            }
+                            bool take = clean
+                                ? (c > best) | ((c == best) & (ci < at))
+                                : T.IsNaN(c) ? !T.IsNaN(best) || ci > at : !T.IsNaN(best) && (c > best || (c == best && ci < at));
+                            long mask = -(long)Unsafe.As<bool, byte>(ref take);
+                            at ^= (at ^ ci) & mask;
+                            best = clean ? MaxReducer<T>.Combine(best, c) : take ? c : best;
                         }
 
                         yr[ow] = xp[at];
