@@ -193,83 +193,111 @@ internal static unsafe class WindowReduce
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
         long inPlane = g.InputPlane;
-        var cursor = new RowCursor(g, r0);
-        for (int r = r0; r < r1; r++, cursor.Next())
+        int wOut = wAxis.Out;
+        int tables = (wOut * sizeof(BorderColumn)) + ((dAxis.Out + hAxis.Out) * sizeof(AxisSpan));
+        byte[]? rented = tables > 16384 ? ArrayPool<byte>.Shared.Rent(tables) : null;
+        byte* stack = stackalloc byte[rented is null ? tables : 0];
+        try
         {
-            int n = cursor.Plane, od = cursor.Od, oh = cursor.Oh;
-            T* xn = x + (n * inPlane * cn);
-            T* yo = y + ((long)r * wAxis.Out * cn);
-            int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-            int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-            for (int ow = 0; ow < wAxis.Out; ow++, yo += cn)
+            fixed (byte* heap = rented)
             {
-                int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-                if (fd >= ed || fh >= eh || fw >= ew)
+                // Per call: every output column's taps and divisor part, and the D and H spans.
+                var cols = (BorderColumn*)(rented is null ? stack : heap);
+                var dSpans = (AxisSpan*)(cols + wOut);
+                var hSpans = dSpans + dAxis.Out;
+                BorderColumn.Fill(wAxis, divisor.Mode, cols);
+                AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
+                AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
+                long dStep = (long)dAxis.Dilation * hAxis.In * wAxis.In * cn, hStep = (long)hAxis.Dilation * wAxis.In * cn, wStep = (long)wAxis.Dilation * cn;
+                var cursor = new RowCursor(g, r0);
+                for (int r = r0; r < r1; r++, cursor.Next())
                 {
-                    new Span<T>(yo, cn).Fill(TRed.Empty);
-                    continue;
-                }
-
-                long divisorValue = divisor.Of(g, od, oh, ow);
-                var scale = new Vector<T>(T.CreateChecked(divisorValue));
-                T* seed = xn + ((((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In + sw + (fw * wAxis.Dilation)) * cn;
-                int c = 0;
-                for (; lanes != 0 && c + lanes <= cn; c += lanes)
-                {
-                    // acc lane l: the reduction of channel c + l over the window so far.
-                    Vector<T> acc = TRed.SeedWithFirst ? Vector.Load(seed + c) : Vector<T>.Zero;
-                    for (int jd = fd; jd < ed; jd++)
+                    T* xn = x + (cursor.Plane * inPlane * cn);
+                    T* yo = y + ((long)r * wOut * cn);
+                    AxisSpan ds = dSpans[cursor.Od], hs = hSpans[cursor.Oh];
+                    long rowPart = (long)ds.Part * hs.Part;
+                    for (int ow = 0; ow < wOut; ow++, yo += cn)
                     {
-                        long id = sd + ((long)jd * dAxis.Dilation);
-                        for (int jh = fh; jh < eh; jh++)
+                        BorderColumn col = cols[ow];
+                        if (ds.Count == 0 || hs.Count == 0 || col.Count == 0)
                         {
-                            T* row = xn + ((((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw) * cn + c;
-                            for (int jw = fw; jw < ew; jw++)
+                            new Span<T>(yo, cn).Fill(TRed.Empty);
+                            continue;
+                        }
+
+                        long divisorValue = divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * col.Part };
+                        T* seed = xn + ((((long)ds.First * hAxis.In) + hs.First) * wAxis.In + col.First) * cn;
+                        int c = 0;
+                        if (lanes != 0 && cn >= lanes)
+                        {
+                            var scale = new Vector<T>(T.CreateChecked(divisorValue));
+                            for (; c + lanes <= cn; c += lanes)
                             {
-                                acc = TRed.Combine(acc, Vector.Load(row + ((long)jw * wAxis.Dilation * cn)));
+                                // acc lane l: the reduction of channel c + l over the window so far.
+                                Vector<T> acc = TRed.SeedWithFirst ? Vector.Load(seed + c) : Vector<T>.Zero;
+                                T* dp = seed + c;
+                                for (int jd = 0; jd < ds.Count; jd++, dp += dStep)
+                                {
+                                    T* hp = dp;
+                                    for (int jh = 0; jh < hs.Count; jh++, hp += hStep)
+                                    {
+                                        T* wp = hp;
+                                        for (int jw = 0; jw < col.Count; jw++, wp += wStep)
+                                        {
+                                            acc = TRed.Combine(acc, Vector.Load(wp));
+                                        }
+                                    }
+                                }
+
+                                (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
                             }
                         }
-                    }
 
-                    (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
-                }
-
-                if (c < cn)
-                {
-                    // Channels past the last full vector: scalar accumulators, the same taps in the same order.
-                    T* tail = yo + c;
-                    int count = cn - c;
-                    for (int k = 0; k < count; k++)
-                    {
-                        tail[k] = TRed.SeedWithFirst ? seed[c + k] : T.Zero;
-                    }
-
-                    for (int jd = fd; jd < ed; jd++)
-                    {
-                        long id = sd + ((long)jd * dAxis.Dilation);
-                        for (int jh = fh; jh < eh; jh++)
+                        if (c < cn)
                         {
-                            T* row = xn + ((((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw) * cn + c;
-                            for (int jw = fw; jw < ew; jw++)
+                            // Channels past the last full vector: scalar accumulators, the same taps in the same order.
+                            T* tail = yo + c;
+                            int count = cn - c;
+                            for (int k = 0; k < count; k++)
                             {
-                                T* tap = row + ((long)jw * wAxis.Dilation * cn);
+                                tail[k] = TRed.SeedWithFirst ? seed[c + k] : T.Zero;
+                            }
+
+                            T* dp = seed + c;
+                            for (int jd = 0; jd < ds.Count; jd++, dp += dStep)
+                            {
+                                T* hp = dp;
+                                for (int jh = 0; jh < hs.Count; jh++, hp += hStep)
+                                {
+                                    T* wp = hp;
+                                    for (int jw = 0; jw < col.Count; jw++, wp += wStep)
+                                    {
+                                        for (int k = 0; k < count; k++)
+                                        {
+                                            tail[k] = TRed.Combine(tail[k], wp[k]);
+                                        }
+                                    }
+                                }
+                            }
+
+                            if (divisorValue != 1)
+                            {
+                                T div = T.CreateChecked(divisorValue);
                                 for (int k = 0; k < count; k++)
                                 {
-                                    tail[k] = TRed.Combine(tail[k], tap[k]);
+                                    tail[k] /= div;
                                 }
                             }
                         }
                     }
-
-                    if (divisorValue != 1)
-                    {
-                        T div = T.CreateChecked(divisorValue);
-                        for (int k = 0; k < count; k++)
-                        {
-                            tail[k] /= div;
-                        }
-                    }
                 }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
             }
         }
     }
@@ -282,16 +310,18 @@ internal static unsafe class WindowReduce
     private static bool SeparablePays(in PoolGeometry g)
     {
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        if (wAxis.Adaptive || wAxis.Out == 0)
+        if (wAxis.Out == 0)
         {
             return false;
         }
 
+        // Kernel is the largest bin on adaptive axes. One output column per row (global pooling) streams
+        // whole rows instead of striding across them channel block by channel block.
         double rows = (double)dAxis.Kernel * hAxis.Kernel;
         double direct = rows * wAxis.Kernel;
         double separable = (rows * wAxis.In / wAxis.Out) + wAxis.Kernel;
         bool narrow = Vector.IsHardwareAccelerated && g.C < Vector<float>.Count; // too few channels for the direct path's vectors
-        return rows > 1 && (narrow || separable < 0.75 * direct);
+        return rows > 1 && (narrow || wAxis.Out == 1 || separable < 0.75 * direct);
     }
 
     /// <summary>
@@ -322,18 +352,7 @@ internal static unsafe class WindowReduce
                 var cols = (BorderColumn*)(((nint)(v + width) + 7) & ~(nint)7);
                 var dSpans = (AxisSpan*)(cols + wOut);
                 var hSpans = dSpans + dAxis.Out;
-                for (int ow = 0; ow < wOut; ow++)
-                {
-                    int fw0 = wAxis.FirstValid(ow), ew0 = wAxis.EndValid(ow);
-                    cols[ow] = new BorderColumn
-                    {
-                        Ow = ow,
-                        First = wAxis.Start(ow) + (fw0 * wAxis.Dilation),
-                        Count = Math.Max(0, ew0 - fw0),
-                        Part = divisor.Mode == DivisorMode.PaddedCount ? wAxis.PaddedCount(ow) : wAxis.ValidCount(ow),
-                    };
-                }
-
+                BorderColumn.Fill(wAxis, divisor.Mode, cols);
                 AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
                 AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
                 var cursor = new RowCursor(g, r0);
@@ -519,13 +538,29 @@ internal static unsafe class WindowReduce
         }
     }
 
-    /// <summary>An output column whose window is not wholly inside the input (or any adaptive bin).</summary>
+    /// <summary>An output column's valid taps: first input column, count and divisor part (a border column when listed for the channels-first interior split).</summary>
     private struct BorderColumn
     {
         public int Ow;
         public int First;
         public int Count;
         public long Part;
+
+        /// <summary>Every output column of <paramref name="axis"/>.</summary>
+        public static void Fill(in PoolAxis axis, DivisorMode mode, BorderColumn* into)
+        {
+            for (int o = 0; o < axis.Out; o++)
+            {
+                int f = axis.FirstValid(o), e = axis.EndValid(o);
+                into[o] = new BorderColumn
+                {
+                    Ow = o,
+                    First = axis.Start(o) + (f * axis.Dilation),
+                    Count = Math.Max(0, e - f),
+                    Part = mode == DivisorMode.PaddedCount ? axis.PaddedCount(o) : axis.ValidCount(o),
+                };
+            }
+        }
     }
 
     private static void FirstRows<T, TRed>(int r0, int r1, void* state)
