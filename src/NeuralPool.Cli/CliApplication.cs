@@ -23,6 +23,7 @@ internal static class CliApplication
                 DemoCommand.Create(stdout),
                 ApplyCommand.Create(stdout),
                 ConformCommand.Create(stdout),
+                BenchCommand.Create(),
             };
 
             var parsed = root.Parse(args);

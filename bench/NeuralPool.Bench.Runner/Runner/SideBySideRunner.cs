@@ -75,7 +75,7 @@ internal sealed record Row(string Case, string Layout, int Threads, int LibraryT
 /// The side-by-side runner: for each suite case, layout and thread count it checks NeuralPool against the
 /// naive reference, times it, times ONNX Runtime on the same input (channels-first), and prints a table.
 /// </summary>
-internal static class SideBySideRunner
+public static class SideBySideRunner
 {
     private static readonly CompositeFormat Format = CompositeFormat.Parse("{0,-28} {1,-6} {2,-5} {3,-14} {4,3} {5,6} {6,10} {7,7} {8,6} {9,10} {10,7} {11,-8}");
 
