@@ -853,7 +853,19 @@ internal static unsafe class WindowReduce
 
         if (s != 1)
         {
-            for (int ow = ib; ow < ie; ow++)
+            int ow = ib;
+            if (s == 2 && sizeof(T) == 4 && lanes != 0)
+            {
+                // Every other element of H: a pair of 4-byte elements read as one 8-byte lane, narrowed to its low half (the even one).
+                for (; ow + lanes <= ie; ow += lanes)
+                {
+                    T* pair = plan.H + ((long)(ow - ib) * 2);
+                    Vector<T> even = Vector.Narrow(Vector.Load(pair).As<T, ulong>(), Vector.Load(pair + lanes).As<T, ulong>()).As<uint, T>();
+                    (divisorValue == 1 ? even : even / scale).Store(yr + ow);
+                }
+            }
+
+            for (; ow < ie; ow++)
             {
                 yr[ow] = Finish(plan.H[(long)(ow - ib) * s], divisorValue);
             }
