@@ -70,45 +70,63 @@ internal static unsafe class Scatter
     private static void ByIndexItems<T>(int i0, int i1, void* state)
         where T : unmanaged, INumber<T>
     {
+        // Everything the loops need is copied out of the job first: stores through dst could alias it otherwise.
         ref Job job = ref Unsafe.AsRef<Job>(state);
         T* s = (T*)job.Src, d = (T*)job.Dst;
         long* ix = job.Indices;
+        bool add = job.Add, first = job.Layout == TensorLayout.ChannelsFirst;
+        int cn = job.C;
+        long srcPlane = job.SrcPlane, dstPlane = job.DstPlane;
         for (int item = i0; item < i1; item++)
         {
-            if (job.Layout == TensorLayout.ChannelsFirst)
+            if (first)
             {
-                T* dp = d + (item * job.DstPlane);
-                new Span<T>(dp, checked((int)job.DstPlane)).Clear();
-                long o = item * job.SrcPlane, end = o + job.SrcPlane;
-                for (; o < end; o++)
+                T* dp = d + (item * dstPlane);
+                new Span<T>(dp, checked((int)dstPlane)).Clear();
+                long o = item * srcPlane, end = o + srcPlane;
+                if (add)
                 {
-                    long i = ix[o];
-                    if (i >= 0)
+                    for (; o < end; o++)
                     {
-                        dp[i] = job.Add ? dp[i] + s[o] : s[o];
+                        long i = ix[o];
+                        if (i >= 0)
+                        {
+                            dp[i] += s[o];
+                        }
+                    }
+                }
+                else
+                {
+                    for (; o < end; o++)
+                    {
+                        long i = ix[o];
+                        if (i >= 0)
+                        {
+                            dp[i] = s[o];
+                        }
                     }
                 }
 
                 continue;
             }
 
-            var (b, c0, c1) = Block(item, job.C);
-            T* dn = d + (b * job.DstPlane * job.C);
-            for (long q = 0; q < job.DstPlane; q++)
+            var (b, c0, c1) = Block(item, cn);
+            T* dn = d + (b * dstPlane * cn);
+            for (long q = 0; q < dstPlane; q++)
             {
-                new Span<T>(dn + (q * job.C) + c0, c1 - c0).Clear();
+                new Span<T>(dn + (q * cn) + c0, c1 - c0).Clear();
             }
 
-            for (long q = 0; q < job.SrcPlane; q++)
+            for (long q = 0; q < srcPlane; q++)
             {
-                long o = ((b * job.SrcPlane) + q) * job.C;
+                long o = ((b * srcPlane) + q) * cn;
                 for (int ch = c0; ch < c1; ch++)
                 {
                     long i = ix[o + ch];
                     if (i >= 0)
                     {
-                        T* at = dn + (i * job.C) + ch;
-                        *at = job.Add ? *at + s[o + ch] : s[o + ch];
+                        T* at = dn + (i * cn) + ch;
+                        *at = add ? *at + s[o + ch] : s[o + ch];
                     }
                 }
             }
