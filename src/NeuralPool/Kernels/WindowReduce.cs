@@ -194,7 +194,7 @@ internal static unsafe class WindowReduce
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
         long inPlane = g.InputPlane;
         int wOut = wAxis.Out;
-        int tables = (wOut * sizeof(BorderColumn)) + ((dAxis.Out + hAxis.Out) * sizeof(AxisSpan));
+        int tables = (wOut * sizeof(AxisSpan)) + ((dAxis.Out + hAxis.Out) * sizeof(AxisSpan));
         byte[]? rented = tables > 16384 ? ArrayPool<byte>.Shared.Rent(tables) : null;
         byte* stack = stackalloc byte[rented is null ? tables : 0];
         try
@@ -202,10 +202,10 @@ internal static unsafe class WindowReduce
             fixed (byte* heap = rented)
             {
                 // Per call: every output column's taps and divisor part, and the D and H spans.
-                var cols = (BorderColumn*)(rented is null ? stack : heap);
+                var cols = (AxisSpan*)(rented is null ? stack : heap);
                 var dSpans = (AxisSpan*)(cols + wOut);
                 var hSpans = dSpans + dAxis.Out;
-                BorderColumn.Fill(wAxis, divisor.Mode, cols);
+                AxisSpan.Fill(wAxis, divisor.Mode, cols);
                 AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
                 AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
                 long dStep = (long)dAxis.Dilation * hAxis.In * wAxis.In * cn, hStep = (long)hAxis.Dilation * wAxis.In * cn, wStep = (long)wAxis.Dilation * cn;
@@ -218,7 +218,7 @@ internal static unsafe class WindowReduce
                     long rowPart = (long)ds.Part * hs.Part;
                     for (int ow = 0; ow < wOut; ow++, yo += cn)
                     {
-                        BorderColumn col = cols[ow];
+                        AxisSpan col = cols[ow];
                         if (ds.Count == 0 || hs.Count == 0 || col.Count == 0)
                         {
                             new Span<T>(yo, cn).Fill(TRed.Empty);
@@ -342,17 +342,17 @@ internal static unsafe class WindowReduce
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         long inPlane = g.InputPlane;
         int wOut = wAxis.Out;
-        int tables = ((wOut * sizeof(BorderColumn)) + ((dAxis.Out + hAxis.Out) * sizeof(AxisSpan)) + sizeof(T) - 1) / sizeof(T);
+        int tables = ((wOut * sizeof(AxisSpan)) + ((dAxis.Out + hAxis.Out) * sizeof(AxisSpan)) + sizeof(T) - 1) / sizeof(T);
         T[] rented = ArrayPool<T>.Shared.Rent(width + tables + 2);
         try
         {
             fixed (T* v = rented)
             {
                 // Per call: every output column's taps and divisor part, and the D and H spans.
-                var cols = (BorderColumn*)(((nint)(v + width) + 7) & ~(nint)7);
+                var cols = (AxisSpan*)(((nint)(v + width) + 7) & ~(nint)7);
                 var dSpans = (AxisSpan*)(cols + wOut);
                 var hSpans = dSpans + dAxis.Out;
-                BorderColumn.Fill(wAxis, divisor.Mode, cols);
+                AxisSpan.Fill(wAxis, divisor.Mode, cols);
                 AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
                 AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
                 var cursor = new RowCursor(g, r0);
@@ -401,7 +401,7 @@ internal static unsafe class WindowReduce
                     long step = (long)wAxis.Dilation * cn;
                     for (int ow = 0; ow < wOut; ow++, yo += cn)
                     {
-                        BorderColumn col = cols[ow];
+                        AxisSpan col = cols[ow];
                         if (col.Count == 0)
                         {
                             new Span<T>(yo, cn).Fill(TRed.Empty);
@@ -516,49 +516,36 @@ internal static unsafe class WindowReduce
 
     // ---------------------------------------------------------------- channels-first: separable rows
 
-    /// <summary>The valid taps of one output position on the D or H axis: first input coordinate, count, divisor part.</summary>
+    /// <summary>
+    /// The valid taps of one output position on one axis: the output index, the first valid input
+    /// coordinate, the number of valid taps and the axis's part of the divisor. Tabulated once per call so
+    /// rows and columns cost no axis arithmetic.
+    /// </summary>
     private struct AxisSpan
     {
+        public int Out;
         public int First;
         public int Count;
         public int Part;
 
+        public static AxisSpan Of(in PoolAxis axis, DivisorMode mode, int o)
+        {
+            int f = axis.FirstValid(o), e = axis.EndValid(o);
+            return new AxisSpan
+            {
+                Out = o,
+                First = axis.Start(o) + (f * axis.Dilation),
+                Count = Math.Max(0, e - f),
+                Part = mode == DivisorMode.PaddedCount ? axis.PaddedCount(o) : axis.ValidCount(o),
+            };
+        }
+
+        /// <summary>Every output position of <paramref name="axis"/>.</summary>
         public static void Fill(in PoolAxis axis, DivisorMode mode, AxisSpan* into)
         {
             for (int o = 0; o < axis.Out; o++)
             {
-                int f = axis.FirstValid(o), e = axis.EndValid(o);
-                into[o] = new AxisSpan
-                {
-                    First = axis.Start(o) + (f * axis.Dilation),
-                    Count = Math.Max(0, e - f),
-                    Part = mode == DivisorMode.PaddedCount ? axis.PaddedCount(o) : axis.ValidCount(o),
-                };
-            }
-        }
-    }
-
-    /// <summary>An output column's valid taps: first input column, count and divisor part (a border column when listed for the channels-first interior split).</summary>
-    private struct BorderColumn
-    {
-        public int Ow;
-        public int First;
-        public int Count;
-        public long Part;
-
-        /// <summary>Every output column of <paramref name="axis"/>.</summary>
-        public static void Fill(in PoolAxis axis, DivisorMode mode, BorderColumn* into)
-        {
-            for (int o = 0; o < axis.Out; o++)
-            {
-                int f = axis.FirstValid(o), e = axis.EndValid(o);
-                into[o] = new BorderColumn
-                {
-                    Ow = o,
-                    First = axis.Start(o) + (f * axis.Dilation),
-                    Count = Math.Max(0, e - f),
-                    Part = mode == DivisorMode.PaddedCount ? axis.PaddedCount(o) : axis.ValidCount(o),
-                };
+                into[o] = Of(axis, mode, o);
             }
         }
     }
@@ -577,7 +564,7 @@ internal static unsafe class WindowReduce
         // Per call: the border columns with their taps and divisor parts, scratch rows, row pointers.
         int borders = wOut - (ie - ib);
         int spans = dAxis.Out + hAxis.Out;
-        int scratch = (2 * width) + (borders * sizeof(BorderColumn) / sizeof(T)) + 1 + (maxRows * sizeof(nint) / sizeof(T)) + 1
+        int scratch = (2 * width) + (borders * sizeof(AxisSpan) / sizeof(T)) + 1 + (maxRows * sizeof(nint) / sizeof(T)) + 1
             + (spans * sizeof(AxisSpan) / sizeof(T)) + 1;
         T[]? rented = scratch > 8192 ? ArrayPool<T>.Shared.Rent(scratch) : null;
         T* stack = stackalloc T[rented is null ? scratch : 0];
@@ -587,7 +574,7 @@ internal static unsafe class WindowReduce
             {
                 T* v = rented is null ? stack : heap;
                 T* h = v + width;
-                var border = (BorderColumn*)(h + width);
+                var border = (AxisSpan*)(h + width);
                 var rows = (T**)(border + borders);
                 var dSpans = (AxisSpan*)(rows + maxRows);
                 var hSpans = dSpans + dAxis.Out;
@@ -601,14 +588,7 @@ internal static unsafe class WindowReduce
                         continue;
                     }
 
-                    int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-                    border[nb++] = new BorderColumn
-                    {
-                        Ow = ow,
-                        First = sw + (fw * wAxis.Dilation),
-                        Count = Math.Max(0, ew - fw),
-                        Part = job.Divisor.Mode == DivisorMode.PaddedCount ? wAxis.PaddedCount(ow) : wAxis.ValidCount(ow),
-                    };
+                    border[nb++] = AxisSpan.Of(wAxis, job.Divisor.Mode, ow);
                 }
 
                 // One window spanning whole rows (global and adaptive-to-1 pooling): the rows it covers are contiguous.
@@ -644,7 +624,7 @@ internal static unsafe class WindowReduce
     {
         public T* V;
         public T* H;
-        public BorderColumn* Border;
+        public AxisSpan* Border;
         public int Borders;
         public T** Rows;
         public AxisSpan* DSpans;
@@ -785,10 +765,10 @@ internal static unsafe class WindowReduce
 
         for (int b = 0; b < plan.Borders; b++)
         {
-            ref readonly BorderColumn col = ref plan.Border[b];
+            ref readonly AxisSpan col = ref plan.Border[b];
             if (col.Count == 0)
             {
-                yr[col.Ow] = TRed.Empty;
+                yr[col.Out] = TRed.Empty;
                 continue;
             }
 
@@ -798,7 +778,7 @@ internal static unsafe class WindowReduce
                 acc = TRed.Combine(acc, v[col.First + (t * wAxis.Dilation)]);
             }
 
-            yr[col.Ow] = Finish(acc, divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * col.Part });
+            yr[col.Out] = Finish(acc, divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * col.Part });
         }
 
         int ib = plan.InteriorBegin, ie = plan.InteriorEnd;
@@ -1058,25 +1038,21 @@ internal static unsafe class WindowReduce
         int width = g.W.In, wOut = g.W.Out;
         T[]? rentedV = width > 2048 ? ArrayPool<T>.Shared.Rent(width) : null;
         TI[]? rentedI = width > 2048 ? ArrayPool<TI>.Shared.Rent(width) : null;
-        BorderColumn[]? rentedC = wOut > 1024 ? ArrayPool<BorderColumn>.Shared.Rent(wOut) : null;
+        AxisSpan[]? rentedC = wOut > 1024 ? ArrayPool<AxisSpan>.Shared.Rent(wOut) : null;
         T* stackV = stackalloc T[rentedV is null ? width : 0];
         TI* stackI = stackalloc TI[rentedI is null ? width : 0];
-        BorderColumn* stackC = stackalloc BorderColumn[rentedC is null ? wOut : 0];
+        AxisSpan* stackC = stackalloc AxisSpan[rentedC is null ? wOut : 0];
         try
         {
             fixed (T* heapV = rentedV)
             fixed (TI* heapI = rentedI)
-            fixed (BorderColumn* heapC = rentedC)
+            fixed (AxisSpan* heapC = rentedC)
             {
                 T* v = rentedV is null ? stackV : heapV;
                 TI* vi = rentedI is null ? stackI : heapI;
-                BorderColumn* cols = rentedC is null ? stackC : heapC;
+                AxisSpan* cols = rentedC is null ? stackC : heapC;
                 var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-                for (int ow = 0; ow < wOut; ow++)
-                {
-                    int f = wAxis.FirstValid(ow), e = wAxis.EndValid(ow);
-                    cols[ow] = new BorderColumn { Ow = ow, First = wAxis.Start(ow) + (f * wAxis.Dilation), Count = Math.Max(0, e - f) };
-                }
+                AxisSpan.Fill(wAxis, DivisorMode.None, cols);
 
                 int lanes = Vector<T>.Count;
                 var cursor = new RowCursor(g, r0);
@@ -1139,7 +1115,7 @@ internal static unsafe class WindowReduce
                     bool clean = !ContainsNaN(v, width);
                     for (int ow = 0; ow < wOut; ow++)
                     {
-                        BorderColumn column = cols[ow];
+                        AxisSpan column = cols[ow];
                         if (column.Count == 0)
                         {
                             yr[ow] = MaxReducer<T>.Empty;
@@ -1183,7 +1159,7 @@ internal static unsafe class WindowReduce
 
             if (rentedC is not null)
             {
-                ArrayPool<BorderColumn>.Shared.Return(rentedC);
+                ArrayPool<AxisSpan>.Shared.Return(rentedC);
             }
         }
     }
