@@ -728,6 +728,7 @@ internal static unsafe class WindowReduce
         }
         else if (lanes != 0 && width >= lanes)
         {
+            T* r0 = plan.Rows[0], r1 = plan.Rows[1], r2 = n > 2 ? plan.Rows[2] : r1;
             for (int w = 0; ; w += lanes)
             {
                 if (w + lanes > width)
@@ -735,11 +736,15 @@ internal static unsafe class WindowReduce
                     w = width - lanes; // overlapping last vector: recomputed from the rows, so sums stay exact
                 }
 
-                // acc lane l: column w + l reduced over the valid rows so far.
-                Vector<T> acc = Vector.Load(plan.Rows[0] + w);
-                for (int j = 1; j < n; j++)
+                // acc lane l: column w + l reduced over the valid rows (the first three rows held in registers).
+                Vector<T> acc = TRed.Combine(Vector.Load(r0 + w), Vector.Load(r1 + w));
+                if (n > 2)
                 {
-                    acc = TRed.Combine(acc, Vector.Load(plan.Rows[j] + w));
+                    acc = TRed.Combine(acc, Vector.Load(r2 + w));
+                    for (int j = 3; j < n; j++)
+                    {
+                        acc = TRed.Combine(acc, Vector.Load(plan.Rows[j] + w));
+                    }
                 }
 
                 acc.Store(v + w);
