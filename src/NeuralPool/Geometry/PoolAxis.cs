@@ -14,7 +14,7 @@ public readonly record struct PoolAxis
     /// <summary>Output extent.</summary>
     public int Out { get; init; }
 
-    /// <summary>Window size in taps (for adaptive axes: the largest bin).</summary>
+    /// <summary>Window size in taps (for adaptive axes: a bound on the bin size).</summary>
     public int Kernel { get; init; }
 
     /// <summary>Distance between consecutive windows.</summary>
@@ -39,18 +39,11 @@ public readonly record struct PoolAxis
     public static PoolAxis Sliding(int input, int output, int kernel, int stride, int padBegin, int padEnd, int dilation) =>
         new() { In = input, Out = output, Kernel = kernel, Stride = stride, PadBegin = padBegin, PadEnd = padEnd, Dilation = dilation };
 
-    /// <summary>Creates an adaptive axis.</summary>
+    /// <summary>Creates an adaptive axis; its <see cref="Kernel"/> bounds the bin size: <c>min(In, ceil(In / Out) + 1)</c>.</summary>
     public static PoolAxis AdaptiveBins(int input, int output)
     {
-        int largest = 0;
-        for (int o = 0; o < output; o++)
-        {
-            int start = (int)((long)o * input / output);
-            int end = (int)(((long)(o + 1) * input + output - 1) / output);
-            largest = Math.Max(largest, end - start);
-        }
-
-        return new() { In = input, Out = output, Kernel = Math.Max(largest, 1), Stride = 1, Dilation = 1, Adaptive = true };
+        long largest = output == 0 ? 1 : Math.Min(input, (((long)input + output - 1) / output) + 1);
+        return new() { In = input, Out = output, Kernel = (int)Math.Max(largest, 1), Stride = 1, Dilation = 1, Adaptive = true };
     }
 
     /// <summary>Input coordinate of tap 0 of output <paramref name="o"/> (negative inside the leading padding).</summary>

@@ -73,6 +73,9 @@ public sealed class BadInputTests
         Arg("Torch.PaddingNegative", "padding", "non-negative", () => Geometry(() => PoolGeometry.Torch(Shape, CF, 2, [2], [], [-1], [], false, TorchPoolKind.Max)));
         Arg("Torch.PaddingAboveHalfKernel", "padding", "half the kernel", () => Geometry(() => PoolGeometry.Torch(Shape, CF, 2, [2], [], [2], [], false, TorchPoolKind.Max)));
         Arg("Torch.OutputTooSmall", "inputShape", "too small", () => Geometry(() => PoolGeometry.Torch([1, 1, 2], CF, 1, [3], [], [], [], false, TorchPoolKind.Max)));
+        Arg("Torch.HugeTensor", "inputShape", "exceeds the span limit", () => Geometry(() => PoolGeometry.Torch([4, 64, 100000, 100000], CF, 2, [2], [], [], [], false, TorchPoolKind.Max)));
+        Arg("Adaptive.HugeOutput", "inputShape", "exceeds the span limit", () => Geometry(() => PoolGeometry.Adaptive([1, 1, 4, 4], CF, 2, [70000, 70000])));
+        Arg("Adaptive.HugeOutputAxis", "inputShape", "exceeds the span limit", () => Geometry(() => PoolGeometry.Adaptive([1, 1, 4, 4], CF, 2, [int.MaxValue, int.MaxValue])));
         Arg("Torch.LpWithPadding", "padding", "no padding", () => Geometry(() => PoolGeometry.Torch(Shape, CF, 2, [2], [], [1], [], false, TorchPoolKind.Power)));
         Arg("Torch.AvgPool3dInputSmallerThanKernel", "inputShape", "smaller than the kernel", () => Geometry(() => PoolGeometry.Torch([1, 1, 1, 4, 4], CF, 3, [2], [1], [1], [], false, TorchPoolKind.Average)));
 
