@@ -36,8 +36,16 @@ internal static unsafe class Workers
                 _workers[i - 1].Start(body, state, Split(count, parts, i), Split(count, parts, i + 1));
             }
 
-            body(0, Split(count, parts, 1), state);
-            _done.Wait();
+            try
+            {
+                body(0, Split(count, parts, 1), state);
+            }
+            finally
+            {
+                // The workers read the caller's state: never return, even by an exception, before they are done.
+                _done.Wait();
+            }
+
             foreach (var w in _workers.AsSpan(0, parts - 1))
             {
                 w.RethrowIfFailed();
