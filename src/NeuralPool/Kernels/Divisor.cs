@@ -1,5 +1,3 @@
-using NeuralPool.Geometry;
-
 namespace NeuralPool.Kernels;
 
 /// <summary>What a window sum is divided by.</summary>
@@ -18,33 +16,16 @@ internal enum DivisorMode
     Override,
 }
 
-/// <summary>The divisor rule of an average; <see cref="Of"/> evaluates it for one output position.</summary>
+/// <summary>The divisor rule of an average: a part per output row and a part per output column, combined by <see cref="Combine"/>.</summary>
 internal readonly record struct Divisor(DivisorMode Mode, int Override = 0)
 {
     public static Divisor None => new(DivisorMode.None);
 
-    /// <summary>The part of the divisor that depends on the output row (od, oh): complete it with <see cref="WithColumn"/>; 0 when the mode has no per-window count.</summary>
-    public long RowPart(in PoolGeometry g, int od, int oh) => Mode switch
-    {
-        DivisorMode.ValidCount => (long)g.D.ValidCount(od) * g.H.ValidCount(oh),
-        DivisorMode.PaddedCount => (long)g.D.PaddedCount(od) * g.H.PaddedCount(oh),
-        _ => 0,
-    };
-
-    /// <summary>The whole divisor from a <see cref="RowPart"/> and the output column.</summary>
-    public long WithColumn(in PoolGeometry g, long rowPart, int ow) => Mode switch
+    /// <summary>The whole divisor from the product of the D and H counts of an output row and the count of its column (valid or padded, as the mode counts).</summary>
+    public long Combine(long rowPart, long columnPart) => Mode switch
     {
         DivisorMode.None => 1,
-        DivisorMode.ValidCount => rowPart * g.W.ValidCount(ow),
-        DivisorMode.PaddedCount => rowPart * g.W.PaddedCount(ow),
-        _ => Override,
-    };
-
-    public long Of(in PoolGeometry g, int od, int oh, int ow) => Mode switch
-    {
-        DivisorMode.None => 1,
-        DivisorMode.ValidCount => (long)g.D.ValidCount(od) * g.H.ValidCount(oh) * g.W.ValidCount(ow),
-        DivisorMode.PaddedCount => (long)g.D.PaddedCount(od) * g.H.PaddedCount(oh) * g.W.PaddedCount(ow),
-        _ => Override,
+        DivisorMode.Override => Override,
+        _ => rowPart * columnPart,
     };
 }

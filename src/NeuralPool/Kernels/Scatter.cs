@@ -214,13 +214,23 @@ internal static unsafe class Scatter
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
         int width = wAxis.In;
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        int tableBytes = (wAxis.Out + dAxis.Out + hAxis.Out) * sizeof(AxisSpan);
         T[]? rented = width > 4096 ? ArrayPool<T>.Shared.Rent(width) : null;
+        byte[]? rentedTables = tableBytes > 16384 ? ArrayPool<byte>.Shared.Rent(tableBytes) : null;
         T* stack = stackalloc T[rented is null ? width : 0];
+        byte* stackTables = stackalloc byte[rentedTables is null ? tableBytes : 0];
         try
         {
             fixed (T* heap = rented)
+            fixed (byte* heapTables = rentedTables)
             {
                 T* hv = rented is null ? stack : heap;
+                var cols = (AxisSpan*)(rentedTables is null ? stackTables : heapTables);
+                var dSpans = cols + wAxis.Out;
+                var hSpans = dSpans + dAxis.Out;
+                AxisSpan.Fill(wAxis, divisor.Mode, cols);
+                AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
+                AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
                 for (int p = p0; p < p1; p++)
                 {
                     T* xp = (T*)job.Dst + ((long)p * g.InputPlane);
@@ -228,35 +238,35 @@ internal static unsafe class Scatter
                     new Span<T>(xp, checked((int)g.InputPlane)).Clear();
                     for (int od = 0; od < dAxis.Out; od++)
                     {
-                        int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
+                        AxisSpan ds = dSpans[od];
                         for (int oh = 0; oh < hAxis.Out; oh++, yr += wAxis.Out)
                         {
-                            int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-                            if (fd >= ed || fh >= eh)
+                            AxisSpan hs = hSpans[oh];
+                            if (ds.Count == 0 || hs.Count == 0)
                             {
                                 continue;
                             }
 
                             // hv[w]: what every valid input row of this output row receives at column w.
                             new Span<T>(hv, width).Clear();
-                            long rowPart = divisor.RowPart(g, od, oh);
+                            long rowPart = (long)ds.Part * hs.Part;
                             for (int ow = 0; ow < wAxis.Out; ow++)
                             {
-                                int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-                                long div = divisor.WithColumn(g, rowPart, ow);
+                                AxisSpan col = cols[ow];
+                                long div = divisor.Combine(rowPart, col.Part);
                                 T u = div == 1 ? yr[ow] : yr[ow] / T.CreateChecked(div);
-                                for (int jw = fw; jw < ew; jw++)
+                                for (int t = 0; t < col.Count; t++)
                                 {
-                                    hv[sw + (jw * wAxis.Dilation)] += u;
+                                    hv[col.First + (t * wAxis.Dilation)] += u;
                                 }
                             }
 
-                            for (int jd = fd; jd < ed; jd++)
+                            for (int jd = 0; jd < ds.Count; jd++)
                             {
-                                long id = sd + ((long)jd * dAxis.Dilation);
-                                for (int jh = fh; jh < eh; jh++)
+                                long id = ds.First + ((long)jd * dAxis.Dilation);
+                                for (int jh = 0; jh < hs.Count; jh++)
                                 {
-                                    T* row = xp + (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * width);
+                                    T* row = xp + (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * width);
                                     int w = 0;
                                     for (; lanes != 0 && w + lanes <= width; w += lanes)
                                     {
@@ -280,6 +290,11 @@ internal static unsafe class Scatter
             {
                 ArrayPool<T>.Shared.Return(rented);
             }
+
+            if (rentedTables is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedTables);
+            }
         }
     }
 
@@ -293,57 +308,79 @@ internal static unsafe class Scatter
         int cn = g.C;
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         long inPlane = g.InputPlane, outPlane = g.OutputPlane;
-        for (int item = i0; item < i1; item++)
+        int tableBytes = (wAxis.Out + dAxis.Out + hAxis.Out) * sizeof(AxisSpan);
+        byte[]? rentedTables = tableBytes > 16384 ? ArrayPool<byte>.Shared.Rent(tableBytes) : null;
+        byte* stackTables = stackalloc byte[rentedTables is null ? tableBytes : 0];
+        try
         {
-            var (b, c0, c1) = Block(item, cn);
-            T* xn = (T*)job.Dst + (b * inPlane * cn);
-            T* yo = (T*)job.Src + (b * outPlane * cn);
-            for (long q = 0; q < inPlane; q++)
+            fixed (byte* heapTables = rentedTables)
             {
-                new Span<T>(xn + (q * cn) + c0, c1 - c0).Clear();
-            }
-
-            for (int od = 0; od < dAxis.Out; od++)
-            {
-                int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-                for (int oh = 0; oh < hAxis.Out; oh++)
+                var cols = (AxisSpan*)(rentedTables is null ? stackTables : heapTables);
+                var dSpans = cols + wAxis.Out;
+                var hSpans = dSpans + dAxis.Out;
+                AxisSpan.Fill(wAxis, divisor.Mode, cols);
+                AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
+                AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
+                for (int item = i0; item < i1; item++)
                 {
-                    int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-                    long rowPart = divisor.RowPart(g, od, oh);
-                    for (int ow = 0; ow < wAxis.Out; ow++, yo += cn)
+                    var (b, c0, c1) = Block(item, cn);
+                    T* xn = (T*)job.Dst + (b * inPlane * cn);
+                    T* yo = (T*)job.Src + (b * outPlane * cn);
+                    for (long q = 0; q < inPlane; q++)
                     {
-                        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-                        if (fd >= ed || fh >= eh || fw >= ew)
-                        {
-                            continue;
-                        }
+                        new Span<T>(xn + (q * cn) + c0, c1 - c0).Clear();
+                    }
 
-                        T div = T.CreateChecked(divisor.WithColumn(g, rowPart, ow));
-                        var scale = new Vector<T>(div);
-                        for (int jd = fd; jd < ed; jd++)
+                    for (int od = 0; od < dAxis.Out; od++)
+                    {
+                        AxisSpan ds = dSpans[od];
+                        for (int oh = 0; oh < hAxis.Out; oh++)
                         {
-                            long id = sd + ((long)jd * dAxis.Dilation);
-                            for (int jh = fh; jh < eh; jh++)
+                            AxisSpan hs = hSpans[oh];
+                            long rowPart = (long)ds.Part * hs.Part;
+                            for (int ow = 0; ow < wAxis.Out; ow++, yo += cn)
                             {
-                                long row = (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw;
-                                for (int jw = fw; jw < ew; jw++)
+                                AxisSpan col = cols[ow];
+                                if (ds.Count == 0 || hs.Count == 0 || col.Count == 0)
                                 {
-                                    T* at = xn + ((row + ((long)jw * wAxis.Dilation)) * cn);
-                                    int c = c0;
-                                    for (; lanes != 0 && c + lanes <= c1; c += lanes)
-                                    {
-                                        (Vector.Load(at + c) + (Vector.Load(yo + c) / scale)).Store(at + c);
-                                    }
+                                    continue;
+                                }
 
-                                    for (; c < c1; c++)
+                                T div = T.CreateChecked(divisor.Combine(rowPart, col.Part));
+                                var scale = new Vector<T>(div);
+                                for (int jd = 0; jd < ds.Count; jd++)
+                                {
+                                    long id = ds.First + ((long)jd * dAxis.Dilation);
+                                    for (int jh = 0; jh < hs.Count; jh++)
                                     {
-                                        at[c] += yo[c] / div;
+                                        long row = (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * wAxis.In) + col.First;
+                                        for (int t = 0; t < col.Count; t++)
+                                        {
+                                            T* at = xn + ((row + ((long)t * wAxis.Dilation)) * cn);
+                                            int c = c0;
+                                            for (; lanes != 0 && c + lanes <= c1; c += lanes)
+                                            {
+                                                (Vector.Load(at + c) + (Vector.Load(yo + c) / scale)).Store(at + c);
+                                            }
+
+                                            for (; c < c1; c++)
+                                            {
+                                                at[c] += yo[c] / div;
+                                            }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
                 }
+            }
+        }
+        finally
+        {
+            if (rentedTables is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedTables);
             }
         }
     }

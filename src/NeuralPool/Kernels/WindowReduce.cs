@@ -81,40 +81,6 @@ internal static unsafe class WindowReduce
 
     // ---------------------------------------------------------------- scalar window loop (tails, fallbacks)
 
-    /// <summary>Reduces the window of output (od, oh, ow) of one plane whose elements are <paramref name="es"/> apart.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static T ReducePosition<T, TRed>(in PoolGeometry g, T* plane, nint es, int od, int oh, int ow, Divisor divisor)
-        where T : unmanaged, INumber<T>
-        where TRed : IReducer<T>
-    {
-        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-        int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-        if (fd >= ed || fh >= eh || fw >= ew)
-        {
-            return TRed.Empty;
-        }
-
-        T acc = TRed.SeedWithFirst
-            ? plane[((((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In + sw + (fw * wAxis.Dilation)) * es]
-            : T.Zero;
-        for (int jd = fd; jd < ed; jd++)
-        {
-            long id = sd + ((long)jd * dAxis.Dilation);
-            for (int jh = fh; jh < eh; jh++)
-            {
-                long row = ((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In;
-                for (int jw = fw; jw < ew; jw++)
-                {
-                    acc = TRed.Combine(acc, plane[(row + sw + ((long)jw * wAxis.Dilation)) * es]);
-                }
-            }
-        }
-
-        return Finish(acc, divisor.Of(g, od, oh, ow));
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Finish<T>(T acc, long divisor)
         where T : unmanaged, INumber<T> => divisor == 1 ? acc : acc / T.CreateChecked(divisor);
@@ -225,7 +191,7 @@ internal static unsafe class WindowReduce
                             continue;
                         }
 
-                        long divisorValue = divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * col.Part };
+                        long divisorValue = divisor.Combine(rowPart, col.Part);
                         T* seed = xn + ((((long)ds.First * hAxis.In) + hs.First) * wAxis.In + col.First) * cn;
                         int c = 0;
                         if (lanes != 0 && cn >= lanes)
@@ -408,7 +374,7 @@ internal static unsafe class WindowReduce
                             continue;
                         }
 
-                        long divisorValue = divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * col.Part };
+                        long divisorValue = divisor.Combine(rowPart, col.Part);
                         T* seed = v + ((long)col.First * cn);
                         int c = 0;
                         if (lanes != 0 && cn >= lanes)
@@ -515,40 +481,6 @@ internal static unsafe class WindowReduce
     }
 
     // ---------------------------------------------------------------- channels-first: separable rows
-
-    /// <summary>
-    /// The valid taps of one output position on one axis: the output index, the first valid input
-    /// coordinate, the number of valid taps and the axis's part of the divisor. Tabulated once per call so
-    /// rows and columns cost no axis arithmetic.
-    /// </summary>
-    private struct AxisSpan
-    {
-        public int Out;
-        public int First;
-        public int Count;
-        public int Part;
-
-        public static AxisSpan Of(in PoolAxis axis, DivisorMode mode, int o)
-        {
-            int f = axis.FirstValid(o), e = axis.EndValid(o);
-            return new AxisSpan
-            {
-                Out = o,
-                First = axis.Start(o) + (f * axis.Dilation),
-                Count = Math.Max(0, e - f),
-                Part = mode == DivisorMode.PaddedCount ? axis.PaddedCount(o) : axis.ValidCount(o),
-            };
-        }
-
-        /// <summary>Every output position of <paramref name="axis"/>.</summary>
-        public static void Fill(in PoolAxis axis, DivisorMode mode, AxisSpan* into)
-        {
-            for (int o = 0; o < axis.Out; o++)
-            {
-                into[o] = Of(axis, mode, o);
-            }
-        }
-    }
 
     private static void FirstRows<T, TRed>(int r0, int r1, void* state)
         where T : unmanaged, INumber<T>
@@ -706,7 +638,7 @@ internal static unsafe class WindowReduce
                 total = jd == 0 ? part : TRed.Combine(total, part);
             }
 
-            yr[0] = Finish(total, divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * plan.WholeRowPart });
+            yr[0] = Finish(total, divisor.Combine(rowPart, plan.WholeRowPart));
             return;
         }
 
@@ -783,7 +715,7 @@ internal static unsafe class WindowReduce
                 acc = TRed.Combine(acc, v[col.First + (t * wAxis.Dilation)]);
             }
 
-            yr[col.Out] = Finish(acc, divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * col.Part });
+            yr[col.Out] = Finish(acc, divisor.Combine(rowPart, col.Part));
         }
 
         int ib = plan.InteriorBegin, ie = plan.InteriorEnd;
@@ -794,7 +726,7 @@ internal static unsafe class WindowReduce
 
         // Interior: every tap valid, one divisor for all.
         int s = wAxis.Stride, kw = wAxis.Kernel, dw = wAxis.Dilation;
-        long divisorValue = divisor.Mode switch { DivisorMode.None => 1, DivisorMode.Override => divisor.Override, _ => rowPart * kw };
+        long divisorValue = divisor.Combine(rowPart, kw);
         var scale = new Vector<T>(T.CreateChecked(divisorValue));
         T* start = v + ((long)ib * s) - wAxis.PadBegin;
         int count = s == 1 ? ie - ib : ((ie - 1 - ib) * s) + 1;
