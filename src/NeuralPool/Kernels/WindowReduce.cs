@@ -309,11 +309,14 @@ internal static unsafe class WindowReduce
         long inPlane = g.InputPlane;
         int wOut = wAxis.Out;
         int tables = ((wOut * sizeof(AxisSpan)) + ((dAxis.Out + hAxis.Out) * sizeof(AxisSpan)) + sizeof(T) - 1) / sizeof(T);
-        T[] rented = ArrayPool<T>.Shared.Rent(width + tables + 2);
+        int scratch = width + tables + 2;
+        T[]? rented = scratch > 8192 ? ArrayPool<T>.Shared.Rent(scratch) : null;
+        T* stack = stackalloc T[rented is null ? scratch : 0];
         try
         {
-            fixed (T* v = rented)
+            fixed (T* heap = rented)
             {
+                T* v = rented is null ? stack : heap;
                 // Per call: every output column's taps and divisor part, and the D and H spans.
                 var cols = (AxisSpan*)(((nint)(v + width) + 7) & ~(nint)7);
                 var dSpans = (AxisSpan*)(cols + wOut);
@@ -408,7 +411,10 @@ internal static unsafe class WindowReduce
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(rented);
+            if (rented is not null)
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
         }
     }
 

@@ -54,6 +54,10 @@ public class AllocationTests
             PoolSettings.MaxDegreeOfParallelism = 1;
             Calls();
             Calls();
+
+            // A full collection first: pooled scratch that the runtime may trim on a gen-2 collection must not be what the calls rely on.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int rep = 0; rep < 5; rep++)
             {
