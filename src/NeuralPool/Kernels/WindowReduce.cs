@@ -22,7 +22,7 @@ namespace NeuralPool.Kernels;
 /// </list>
 /// Kernels trust the geometry: lengths are checked by the operators before any call.
 /// </summary>
-internal static unsafe class WindowReduce
+internal static unsafe partial class WindowReduce
 {
     private struct Job
     {
@@ -31,6 +31,20 @@ internal static unsafe class WindowReduce
         public void* Y;
         public long* Indices;
         public Divisor Divisor;
+
+        /// <summary>Channels-last bodies: the W, D and H span tables when the caller has built them (<see cref="FillTables"/>), else null.</summary>
+        public AxisSpan* Tables;
+    }
+
+    /// <summary>Entries of the channels-last span tables: every output column, then the D and H spans.</summary>
+    private static int TableLength(in PoolGeometry g) => g.W.Out + g.D.Out + g.H.Out;
+
+    /// <summary>The channels-last span tables: W columns, then D spans, then H spans.</summary>
+    private static void FillTables(in PoolGeometry g, DivisorMode mode, AxisSpan* into)
+    {
+        AxisSpan.Fill(g.W, mode, into);
+        AxisSpan.Fill(g.D, mode, into + g.W.Out);
+        AxisSpan.Fill(g.H, mode, into + g.W.Out + g.D.Out);
     }
 
     public static void Forward<T, TRed>(in PoolGeometry g, ReadOnlySpan<T> input, Span<T> output, Divisor divisor)
@@ -46,6 +60,14 @@ internal static unsafe class WindowReduce
             if (g.Layout == TensorLayout.ChannelsLast)
             {
                 Workers.For(RowCount(g), work, SeparablePays(g) ? &LastSeparableRows<T, TRed> : &LastRows<T, TRed>, &job);
+            }
+            else if (WholePlanes<T>(g))
+            {
+                ForwardWholePlanes<T, TRed>(g, x, y, divisor);
+            }
+            else if (BlocksPay<T>(g))
+            {
+                ForwardBlocks<T, TRed>(g, x, y, divisor);
             }
             else
             {
@@ -168,12 +190,13 @@ internal static unsafe class WindowReduce
             fixed (byte* heap = rented)
             {
                 // Per call: every output column's taps and divisor part, and the D and H spans.
-                var cols = (AxisSpan*)(rented is null ? stack : heap);
-                var dSpans = (AxisSpan*)(cols + wOut);
+                var cols = job.Tables != null ? job.Tables : (AxisSpan*)(rented is null ? stack : heap);
+                var dSpans = cols + wOut;
                 var hSpans = dSpans + dAxis.Out;
-                AxisSpan.Fill(wAxis, divisor.Mode, cols);
-                AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
-                AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
+                if (job.Tables == null)
+                {
+                    FillTables(g, divisor.Mode, cols);
+                }
                 long dStep = (long)dAxis.Dilation * hAxis.In * wAxis.In * cn, hStep = (long)hAxis.Dilation * wAxis.In * cn, wStep = (long)wAxis.Dilation * cn;
                 var cursor = new RowCursor(g, r0);
                 for (int r = r0; r < r1; r++, cursor.Next())
@@ -318,12 +341,13 @@ internal static unsafe class WindowReduce
             {
                 T* v = rented is null ? stack : heap;
                 // Per call: every output column's taps and divisor part, and the D and H spans.
-                var cols = (AxisSpan*)(((nint)(v + width) + 7) & ~(nint)7);
-                var dSpans = (AxisSpan*)(cols + wOut);
+                var cols = job.Tables != null ? job.Tables : (AxisSpan*)(((nint)(v + width) + 7) & ~(nint)7);
+                var dSpans = cols + wOut;
                 var hSpans = dSpans + dAxis.Out;
-                AxisSpan.Fill(wAxis, divisor.Mode, cols);
-                AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
-                AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
+                if (job.Tables == null)
+                {
+                    FillTables(g, divisor.Mode, cols);
+                }
                 var cursor = new RowCursor(g, r0);
                 for (int r = r0; r < r1; r++, cursor.Next())
                 {
