@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NeuralPool.Kernels;
 
@@ -18,6 +19,9 @@ internal interface IReducer<T>
     /// <summary>True when the accumulator starts from the first valid tap (which is then folded in twice, harmless for an idempotent reduction); false to start from zero.</summary>
     static abstract bool SeedWithFirst { get; }
 
+    /// <summary>True for PyTorch's NaN-propagating max, which has a cheaper NaN-free form (<see cref="NaNFreeMaxReducer{T}"/>).</summary>
+    static virtual bool IsMax => false;
+
     static abstract T Combine(T acc, T x);
 
     static abstract Vector<T> Combine(Vector<T> acc, Vector<T> x);
@@ -28,6 +32,8 @@ internal readonly struct MaxReducer<T> : IReducer<T>
     where T : unmanaged, INumber<T>, IMinMaxValue<T>
 {
     public static bool SeedWithFirst => true;
+
+    public static bool IsMax => true;
 
     public static T Empty => typeof(T) == typeof(float) ? (T)(object)float.NegativeInfinity
         : typeof(T) == typeof(double) ? (T)(object)double.NegativeInfinity : T.MinValue;
@@ -72,4 +78,40 @@ internal readonly struct SumReducer<T> : IReducer<T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Combine(Vector<T> acc, Vector<T> x) => acc + x;
+}
+
+/// <summary>
+/// Max as <c>x &gt; acc ? x : acc</c>: PyTorch's rule on data without NaN (the first maximum wins, -0 and
+/// +0 included), one instruction per tap where the hardware's max has exactly that form. Kernels use it
+/// only after checking that the data they reduce holds no NaN, and fall back to <see cref="MaxReducer{T}"/> otherwise.
+/// </summary>
+internal readonly struct NaNFreeMaxReducer<T> : IReducer<T>
+    where T : unmanaged, INumber<T>
+{
+    public static bool SeedWithFirst => true;
+
+    public static T Empty => T.CreateSaturating(double.NegativeInfinity);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Combine(T acc, T x) => x > acc ? x : acc;
+
+    /// <summary>x86 <c>maxps</c>/<c>maxpd</c> return the first operand when it is greater, else the second: exactly <c>x &gt; acc ? x : acc</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Combine(Vector<T> acc, Vector<T> x)
+    {
+        if (Vector<T>.Count * Unsafe.SizeOf<T>() == 32 && Avx.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Avx.Max(x.AsVector256().AsSingle(), acc.AsVector256().AsSingle()).As<float, T>().AsVector();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Avx.Max(x.AsVector256().AsDouble(), acc.AsVector256().AsDouble()).As<double, T>().AsVector();
+            }
+        }
+
+        return Vector.ConditionalSelect(Vector.GreaterThan(x, acc), x, acc);
+    }
 }

@@ -53,7 +53,7 @@ internal static unsafe partial class WindowReduce
             return false;
         }
 
-        return g.W.In < BlockRowLimit;
+        return g.W.In < BlockRowLimit || SlidingPays(g with { C = lanes, Layout = TensorLayout.ChannelsLast });
     }
 
     /// <summary>Rows narrower than this (elements) go through plane blocks.</summary>
@@ -74,7 +74,7 @@ internal static unsafe partial class WindowReduce
             InPlane = g.InputPlane,
             OutPlane = g.OutputPlane,
             SubRows = RowCount(sub),
-            Body = SeparablePays(sub) ? &LastSeparableRows<T, TRed> : &LastRows<T, TRed>,
+            Body = LastBody<T, TRed>(sub),
         };
         long blocks = (job.Planes + lanes - 1) / lanes;
         Workers.For((int)blocks, g.InputLength + g.OutputLength, &BlockRange<T>, &job);

@@ -59,7 +59,7 @@ internal static unsafe partial class WindowReduce
             long work = g.InputLength + g.OutputLength;
             if (g.Layout == TensorLayout.ChannelsLast)
             {
-                Workers.For(RowCount(g), work, SeparablePays(g) ? &LastSeparableRows<T, TRed> : &LastRows<T, TRed>, &job);
+                Workers.For(RowCount(g), work, LastBody<T, TRed>(g), &job);
             }
             else if (WholePlanes<T>(g))
             {
@@ -75,6 +75,14 @@ internal static unsafe partial class WindowReduce
             }
         }
     }
+
+    /// <summary>The channels-last forward body for <paramref name="g"/>: sliding, separable or direct.</summary>
+    private static delegate*<int, int, void*, void> LastBody<T, TRed>(in PoolGeometry g)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T> =>
+        SlidingPays(g) ? (TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
+                ? &LastSlidingRows<T, TRed, NaNFreeMaxReducer<T>> : &LastSlidingRows<T, TRed, TRed>)
+            : SeparablePays(g) ? &LastSeparableRows<T, TRed> : &LastRows<T, TRed>;
 
     /// <summary>Max with the index of the chosen element (flat within its (n, c) plane, row-major over D, H, W).</summary>
     public static void MaxWithIndices<T>(in PoolGeometry g, ReadOnlySpan<T> input, Span<T> output, Span<long> indices)

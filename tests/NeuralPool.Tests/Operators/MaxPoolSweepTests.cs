@@ -73,7 +73,7 @@ public sealed class MaxPoolSweepTests
         }
     }
 
-    private static string? Check<T>(SlidingCase c, TensorLayout layout, PoolGeometry g, OracleAxis[] axes, bool onnx)
+    internal static string? Check<T>(SlidingCase c, TensorLayout layout, PoolGeometry g, OracleAxis[] axes, bool onnx)
         where T : unmanaged, IFloatingPointIeee754<T>, IMinMaxValue<T>
     {
         var rng = new Random(c.Seed);

@@ -1,0 +1,451 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using NeuralPool.Geometry;
+
+namespace NeuralPool.Kernels;
+
+/// <summary>
+/// Channels-last, stride 1, large windows: the van Herk / Gil-Werman block algorithm in both directions,
+/// so the cost per output does not grow with the window. Input rows (and, along a row, positions) are
+/// cut into blocks of k. A window starting at t covers the suffix of t's block from t and the prefix of
+/// the next block up to t + k - 1; the suffixes of a block are computed once when the sweep enters it
+/// and the prefix is extended by one row (position) per output. About three reductions per output and
+/// direction, for max and for sums alike (sums only add: no running subtraction, so infinities and
+/// NaN come out as in the direct sum). Windows clipped by the border reduce their valid taps directly.
+/// </summary>
+internal static unsafe partial class WindowReduce
+{
+    /// <summary>Smallest window extent (on both H and W) that takes the sliding path.</summary>
+    internal static int SlidingMinKernel { get; set; } = 5;
+
+    /// <summary>Largest window extent the sliding path takes (its per-position suffix block lives on the stack).</summary>
+    private const int SlidingMaxKernel = 256;
+
+    /// <summary>Whether a channels-last geometry slides: H and W at stride 1 without dilation, wide enough windows, one depth tap.</summary>
+    private static bool SlidingPays(in PoolGeometry g)
+    {
+        static bool Slides(in PoolAxis a) =>
+            !a.Adaptive && a.Stride == 1 && a.Dilation == 1 && a.Kernel >= SlidingMinKernel && a.Kernel <= SlidingMaxKernel;
+        return g.D.Kernel == 1 && !g.D.Adaptive && Slides(g.H) && Slides(g.W) && Vector.IsHardwareAccelerated
+            && (long)g.W.In * g.C * (g.H.Kernel + 2) * 8 <= ThreadScratch.MaxBytes / 2;
+    }
+
+    /// <summary>
+    /// Rows [r0, r1). <typeparamref name="TFast"/> is a cheaper form of <typeparamref name="TRed"/> that is exact
+    /// on data without NaN (or <typeparamref name="TRed"/> itself): the range runs with it while every input
+    /// row it reads proves NaN-free, and is recomputed with <typeparamref name="TRed"/> as soon as one does not.
+    /// </summary>
+    private static void LastSlidingRows<T, TRed, TFast>(int r0, int r1, void* state)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+        where TFast : IReducer<T>
+    {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        if (typeof(TFast) == typeof(TRed) || !SlidingRange<T, TFast>(ref job, r0, r1, checkNaN: true))
+        {
+            SlidingRange<T, TRed>(ref job, r0, r1, checkNaN: false);
+        }
+    }
+
+    /// <summary>Computes rows [r0, r1); with <paramref name="checkNaN"/>, stops and returns false at the first input row holding a NaN.</summary>
+    private static bool SlidingRange<T, TRed>(ref Job job, int r0, int r1, bool checkNaN)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        var g = job.G;
+        var divisor = job.Divisor;
+        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
+        int cn = g.C, kh = hAxis.Kernel, kw = wAxis.Kernel, wOut = wAxis.Out;
+        int rowLen = checked(wAxis.In * cn);
+        long slice = (long)hAxis.In * rowLen, inPlane = g.InputPlane * cn;
+
+        // Scratch: the suffix rows of one block (kh rows), the running prefix row, the vertical result row, the span tables.
+        // and the horizontal suffix block and prefix (kw + 1 positions of C channels).
+        long rowBytes = ((long)rowLen * sizeof(T) + 63) & ~63L, posBytes = ((long)cn * sizeof(T) + 63) & ~63L;
+        long lineBytes = (kh + 2) * rowBytes;
+        byte* scratch = ThreadScratch.Get(lineBytes + ((kw + 1) * posBytes) + (TableLength(g) * sizeof(AxisSpan)), inner: true);
+        T* suffix = (T*)scratch, prefix = (T*)(scratch + (kh * rowBytes)), v = (T*)(scratch + ((kh + 1) * rowBytes));
+        T* line = (T*)(scratch + lineBytes);
+        var cols = job.Tables != null ? job.Tables : (AxisSpan*)(scratch + lineBytes + ((kw + 1) * posBytes));
+        if (job.Tables == null)
+        {
+            FillTables(g, divisor.Mode, cols);
+        }
+
+        var dSpans = cols + wOut;
+        var hSpans = dSpans + dAxis.Out;
+
+        // What the scratch rows hold: suffixes of block sBlock from row sFrom on, prefix up to row pRow, both of depth slice `owner`.
+        T* sOwner = null, pOwner = null, checkedSlice = null;
+        int sBlock = -1, sFrom = 0, pRow = -1, checkedEnd = 0;
+        var cursor = new RowCursor(g, r0);
+        for (int r = r0; r < r1; r++, cursor.Next())
+        {
+            T* yo = (T*)job.Y + ((long)r * wOut * cn);
+            AxisSpan ds = dSpans[cursor.Od], hs = hSpans[cursor.Oh];
+            if (ds.Count == 0 || hs.Count == 0)
+            {
+                new Span<T>(yo, wOut * cn).Fill(TRed.Empty);
+                continue;
+            }
+
+            T* xs = (T*)job.X + (cursor.Plane * inPlane) + (ds.First * slice);
+            if (checkNaN)
+            {
+                // Each input row once, before the first window that reads it.
+                int from = checkedSlice == xs ? Math.Max(checkedEnd, hs.First) : hs.First, end = hs.First + hs.Count;
+                for (int i = from; i < end; i++)
+                {
+                    if (ContainsNaN(xs + ((long)i * rowLen), rowLen))
+                    {
+                        return false;
+                    }
+                }
+
+                checkedSlice = xs;
+                checkedEnd = Math.Max(from, end);
+            }
+
+            T* row;
+            if (hs.Count < kh)
+            {
+                // Clipped by the border: the valid rows directly.
+                FoldRows<T, TRed>(xs + ((long)hs.First * rowLen), hs.Count, rowLen, v);
+                row = v;
+            }
+            else
+            {
+                int t = hs.First, j = t / kh, k0 = j * kh;
+                if (sOwner != xs || sBlock != j || sFrom > t)
+                {
+                    // Entering block j: suffix[i - k0] = reduction of rows i .. k0 + kh - 1 (earlier rows first).
+                    T* last = xs + ((long)(k0 + kh - 1) * rowLen);
+                    new ReadOnlySpan<T>(last, rowLen).CopyTo(new Span<T>(suffix + ((long)(kh - 1) * rowLen), rowLen));
+                    for (int i = k0 + kh - 2; i >= t; i--)
+                    {
+                        Combine2<T, TRed>(xs + ((long)i * rowLen), suffix + ((long)(i - k0 + 1) * rowLen), suffix + ((long)(i - k0) * rowLen), rowLen);
+                    }
+
+                    sOwner = xs;
+                    (sBlock, sFrom) = (j, t);
+                }
+
+                T* s = suffix + ((long)(t - k0) * rowLen);
+                if (t == k0)
+                {
+                    row = s; // the window is block j itself
+                }
+                else
+                {
+                    // The prefix of block j + 1 up to row u = t + kh - 1, extended by one row when the sweep moves on by one.
+                    int u = t + kh - 1, u0 = u - (u % kh);
+                    if (pOwner == xs && pRow == u - 1 && u != u0)
+                    {
+                        // One pass: prefix = Combine(prefix, row u); v = Combine(suffix, prefix).
+                        ExtendAndJoin<T, TRed>(prefix, xs + ((long)u * rowLen), s, v, rowLen);
+                    }
+                    else
+                    {
+                        FoldRows<T, TRed>(xs + ((long)u0 * rowLen), u - u0 + 1, rowLen, prefix);
+                        Combine2<T, TRed>(s, prefix, v, rowLen);
+                    }
+
+                    pOwner = xs;
+                    pRow = u;
+                    row = v;
+                }
+            }
+
+            SlideRow<T, TRed>(g, row, yo, cols, (long)ds.Part * hs.Part, divisor, line);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// One output row from its vertical reduction <paramref name="row"/> (W positions × C channels):
+    /// border positions reduce their valid taps; interior positions slide with the block algorithm,
+    /// lanes over channels.
+    /// </summary>
+    private static void SlideRow<T, TRed>(in PoolGeometry g, T* row, T* yo, AxisSpan* cols, long rowPart, Divisor divisor, T* line)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        var wAxis = g.W;
+        int cn = g.C, kw = wAxis.Kernel, wOut = wAxis.Out;
+        int ib = wAxis.InteriorBegin, ie = wAxis.InteriorEnd;
+        int lanes = Vector<T>.Count;
+        for (int ow = 0; ow < wOut; ow++)
+        {
+            if (ow >= ib && ow < ie)
+            {
+                ow = ie - 1;
+                continue;
+            }
+
+            AxisSpan col = cols[ow];
+            T* yc = yo + ((long)ow * cn);
+            if (col.Count == 0)
+            {
+                new Span<T>(yc, cn).Fill(TRed.Empty);
+                continue;
+            }
+
+            long divisorValue = divisor.Combine(rowPart, col.Part);
+            T* seed = row + ((long)col.First * cn);
+            int c = 0;
+            if (cn >= lanes)
+            {
+                var borderScale = new Vector<T>(T.CreateChecked(divisorValue));
+                for (; ; c += lanes)
+                {
+                    c = Math.Min(c, cn - lanes); // overlapping last vector: recomputed, same values
+                    Vector<T> acc = Vector.Load(seed + c);
+                    for (int t = 1; t < col.Count; t++)
+                    {
+                        acc = TRed.Combine(acc, Vector.Load(seed + c + ((long)t * cn)));
+                    }
+
+                    Store(acc, yc + c, divisorValue, borderScale);
+                    if (c + lanes >= cn)
+                    {
+                        break;
+                    }
+                }
+
+                continue;
+            }
+
+            for (; c < cn; c++)
+            {
+                T acc = seed[c];
+                for (int t = 1; t < col.Count; t++)
+                {
+                    acc = TRed.Combine(acc, seed[c + ((long)t * cn)]);
+                }
+
+                yc[c] = Finish(acc, divisorValue);
+            }
+        }
+
+        if (ie <= ib)
+        {
+            return;
+        }
+
+        long interiorDivisor = divisor.Combine(rowPart, kw);
+        var scale = new Vector<T>(T.CreateChecked(interiorDivisor));
+        int t0 = ib - wAxis.PadBegin, t1 = ie - wAxis.PadBegin; // window starts of the interior outputs
+        if (cn < lanes)
+        {
+            SlideScalar<T, TRed>(row, yo + ((long)ib * cn), cn, kw, t0, t1, interiorDivisor);
+            return;
+        }
+
+        if (cn > 2 * lanes)
+        {
+            SlideLine<T, TRed>(row, yo + ((long)ib * cn), cn, kw, t0, t1, interiorDivisor, line);
+            return;
+        }
+
+        // A few channel vectors: each runs along the row with its suffix block and prefix in registers.
+        Vector<T>* suffix = stackalloc Vector<T>[kw];
+        for (int c = 0; c < cn; c += lanes)
+        {
+
+            c = Math.Min(c, cn - lanes); // overlapping last vector: recomputed, same values
+            T* src = row + c;
+            T* dst = yo + ((long)ib * cn) + c;
+            int t = t0;
+            for (int k0 = t0 - (t0 % kw); t < t1; k0 += kw)
+            {
+                // Block [k0, k0 + kw): suffix[i - k0] = reduction of positions i .. k0 + kw - 1, for i >= t.
+                suffix[kw - 1] = Vector.Load(src + ((long)(k0 + kw - 1) * cn));
+                for (int i = k0 + kw - 2; i >= t; i--)
+                {
+                    suffix[i - k0] = TRed.Combine(Vector.Load(src + ((long)i * cn)), suffix[i - k0 + 1]);
+                }
+
+                if (t == k0)
+                {
+                    // The window is the block itself.
+                    Store(suffix[0], dst, interiorDivisor, scale);
+                    t++;
+                    dst += cn;
+                }
+
+                if (t >= t1)
+                {
+                    break;
+                }
+
+                // Windows starting inside the block: its suffix from t and the next block's prefix up to t + kw - 1.
+                int next = k0 + kw;
+                Vector<T> prefix = Vector.Load(src + ((long)next * cn));
+                for (int i = next + 1; i < t + kw; i++)
+                {
+                    prefix = TRed.Combine(prefix, Vector.Load(src + ((long)i * cn)));
+                }
+
+                for (int end = Math.Min(next, t1); ; )
+                {
+                    Store(TRed.Combine(suffix[t - k0], prefix), dst, interiorDivisor, scale);
+                    t++;
+                    dst += cn;
+                    if (t >= end)
+                    {
+                        break;
+                    }
+
+                    prefix = TRed.Combine(prefix, Vector.Load(src + ((long)(t + kw - 1) * cn)));
+                }
+            }
+
+            if (c + lanes >= cn)
+            {
+                break;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(Vector<T> acc, T* dst, long divisorValue, Vector<T> scale)
+        where T : unmanaged, INumber<T> => (divisorValue == 1 ? acc : acc / scale).Store(dst);
+
+    /// <summary>
+    /// Interior positions for many channels: positions play the part of rows, each a contiguous run of C
+    /// channels, so every pass streams through memory (suffix block and prefix in <paramref name="line"/>).
+    /// </summary>
+    private static void SlideLine<T, TRed>(T* row, T* dst, int cn, int kw, int t0, int t1, long divisorValue, T* line)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int stride = (int)((((long)cn * sizeof(T)) + 63) & ~63L) / sizeof(T);
+        T* prefix = line + ((long)kw * stride);
+        int t = t0;
+        for (int k0 = t0 - (t0 % kw); t < t1; k0 += kw)
+        {
+            // Block [k0, k0 + kw): line[i - k0] = reduction of positions i .. k0 + kw - 1, for i >= t.
+            new ReadOnlySpan<T>(row + ((long)(k0 + kw - 1) * cn), cn).CopyTo(new Span<T>(line + ((long)(kw - 1) * stride), cn));
+            for (int i = k0 + kw - 2; i >= t; i--)
+            {
+                Combine2<T, TRed>(row + ((long)i * cn), line + ((long)(i - k0 + 1) * stride), line + ((long)(i - k0) * stride), cn);
+            }
+
+            if (t == k0)
+            {
+                Combine2Finish<T, TRed>(line, null, dst, cn, divisorValue);
+                t++;
+                dst += cn;
+            }
+
+            if (t >= t1)
+            {
+                break;
+            }
+
+            int next = k0 + kw;
+            FoldRows<T, TRed>(row + ((long)next * cn), t + kw - next, cn, prefix);
+            for (int end = Math.Min(next, t1); ; )
+            {
+                Combine2Finish<T, TRed>(line + ((long)(t - k0) * stride), prefix, dst, cn, divisorValue);
+                t++;
+                dst += cn;
+                if (t >= end)
+                {
+                    break;
+                }
+
+                Combine2<T, TRed>(prefix, row + ((long)(t + kw - 1) * cn), prefix, cn);
+            }
+        }
+    }
+
+    /// <summary><c>into[i] = Finish(Combine(a[i], b[i]))</c>, or <c>Finish(a[i])</c> when <paramref name="b"/> is null.</summary>
+    private static void Combine2Finish<T, TRed>(T* a, T* b, T* into, int length, long divisorValue)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0, i = 0;
+        var scale = new Vector<T>(T.CreateChecked(divisorValue));
+        for (; lanes != 0 && i + lanes <= length; i += lanes)
+        {
+            Vector<T> acc = b == null ? Vector.Load(a + i) : TRed.Combine(Vector.Load(a + i), Vector.Load(b + i));
+            Store(acc, into + i, divisorValue, scale);
+        }
+
+        for (; i < length; i++)
+        {
+            into[i] = Finish(b == null ? a[i] : TRed.Combine(a[i], b[i]), divisorValue);
+        }
+    }
+
+    /// <summary>Interior positions for fewer channels than a vector: every window's taps directly.</summary>
+    private static void SlideScalar<T, TRed>(T* row, T* dst, int cn, int kw, int t0, int t1, long divisorValue)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        for (int t = t0; t < t1; t++, dst += cn)
+        {
+            for (int c = 0; c < cn; c++)
+            {
+                T acc = row[((long)t * cn) + c];
+                for (int i = 1; i < kw; i++)
+                {
+                    acc = TRed.Combine(acc, row[((long)(t + i) * cn) + c]);
+                }
+
+                dst[c] = Finish(acc, divisorValue);
+            }
+        }
+    }
+
+    /// <summary><c>into[i] = Combine(a[i], b[i])</c> over <paramref name="length"/> elements (<paramref name="into"/> may be <paramref name="a"/> or <paramref name="b"/>).</summary>
+    private static void Combine2<T, TRed>(T* a, T* b, T* into, int length)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0, i = 0;
+        for (; lanes != 0 && i + lanes <= length; i += lanes)
+        {
+            TRed.Combine(Vector.Load(a + i), Vector.Load(b + i)).Store(into + i);
+        }
+
+        for (; i < length; i++)
+        {
+            into[i] = TRed.Combine(a[i], b[i]);
+        }
+    }
+
+    /// <summary><c>prefix[i] = Combine(prefix[i], next[i])</c>, then <c>into[i] = Combine(suffix[i], prefix[i])</c>, in one pass.</summary>
+    private static void ExtendAndJoin<T, TRed>(T* prefix, T* next, T* suffix, T* into, int length)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0, i = 0;
+        for (; lanes != 0 && i + lanes <= length; i += lanes)
+        {
+            Vector<T> p = TRed.Combine(Vector.Load(prefix + i), Vector.Load(next + i));
+            p.Store(prefix + i);
+            TRed.Combine(Vector.Load(suffix + i), p).Store(into + i);
+        }
+
+        for (; i < length; i++)
+        {
+            prefix[i] = TRed.Combine(prefix[i], next[i]);
+            into[i] = TRed.Combine(suffix[i], prefix[i]);
+        }
+    }
+
+    /// <summary><c>into</c> = the reduction of <paramref name="count"/> consecutive rows starting at <paramref name="first"/>, in row order.</summary>
+    private static void FoldRows<T, TRed>(T* first, int count, int rowLen, T* into)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        new ReadOnlySpan<T>(first, rowLen).CopyTo(new Span<T>(into, rowLen));
+        for (int j = 1; j < count; j++)
+        {
+            Combine2<T, TRed>(into, first + ((long)j * rowLen), into, rowLen);
+        }
+    }
+}
