@@ -92,8 +92,22 @@ internal readonly struct NaNFreeMaxReducer<T> : IReducer<T>
 
     public static T Empty => T.CreateSaturating(double.NegativeInfinity);
 
+    /// <summary>Scalar form, branch-free through <c>maxss</c>/<c>maxsd</c> (the same first-operand-if-greater rule).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Combine(T acc, T x) => x > acc ? x : acc;
+    public static T Combine(T acc, T x)
+    {
+        if (typeof(T) == typeof(float) && Sse.IsSupported)
+        {
+            return (T)(object)Sse.MaxScalar(Vector128.CreateScalarUnsafe((float)(object)x), Vector128.CreateScalarUnsafe((float)(object)acc)).ToScalar();
+        }
+
+        if (typeof(T) == typeof(double) && Sse2.IsSupported)
+        {
+            return (T)(object)Sse2.MaxScalar(Vector128.CreateScalarUnsafe((double)(object)x), Vector128.CreateScalarUnsafe((double)(object)acc)).ToScalar();
+        }
+
+        return x > acc ? x : acc;
+    }
 
     /// <summary>x86 <c>maxps</c>/<c>maxpd</c> return the first operand when it is greater, else the second: exactly <c>x &gt; acc ? x : acc</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -30,6 +30,9 @@ internal static unsafe partial class WindowReduce
         public long OutPlane;
         public int SubRows;
         public delegate*<int, int, void*, void> Body;
+
+        /// <summary>The body with the NaN-free form of the reduction, for blocks without NaN; null when there is none.</summary>
+        public delegate*<int, int, void*, void> NaNFreeBody;
     }
 
     /// <summary>
@@ -75,14 +78,15 @@ internal static unsafe partial class WindowReduce
             OutPlane = g.OutputPlane,
             SubRows = RowCount(sub),
             Body = LastBody<T, TRed>(sub),
+            NaNFreeBody = TRed.IsMax ? LastBody<T, NaNFreeMaxReducer<T>>(sub) : null,
         };
         long blocks = (job.Planes + lanes - 1) / lanes;
         Workers.For((int)blocks, g.InputLength + g.OutputLength, &BlockRange<T>, &job);
     }
 
-    /// <summary>Blocks [b0, b1): interleave, reduce channels-last, de-interleave. A last block with fewer planes repeats its last plane in the spare lanes and writes only its own.</summary>
+    /// <summary>Blocks [b0, b1): interleave, reduce channels-last (max with its NaN-free form when the block holds no NaN), de-interleave. A last block with fewer planes repeats its last plane in the spare lanes and writes only its own.</summary>
     private static void BlockRange<T>(int b0, int b1, void* state)
-        where T : unmanaged
+        where T : unmanaged, INumber<T>
     {
         ref BlockJob job = ref Unsafe.AsRef<BlockJob>(state);
         int lanes = Vector256<T>.Count;
@@ -105,7 +109,8 @@ internal static unsafe partial class WindowReduce
             }
 
             LaneTranspose.Interleave(rows, (int)job.InPlane, (T*)sub.X);
-            job.Body(0, job.SubRows, &sub);
+            bool nanFree = job.NaNFreeBody != null && !ContainsNaN((T*)sub.X, (int)(job.InPlane * lanes));
+            (nanFree ? job.NaNFreeBody : job.Body)(0, job.SubRows, &sub);
             for (int l = 0; l < count; l++)
             {
                 rows[l] = (T*)job.Y + ((p0 + l) * job.OutPlane);

@@ -65,6 +65,10 @@ internal static unsafe partial class WindowReduce
             {
                 ForwardWholePlanes<T, TRed>(g, x, y, divisor);
             }
+            else if (FlatPays<T>(g))
+            {
+                ForwardFlat<T, TRed>(g, x, y, divisor);
+            }
             else if (BlocksPay<T>(g))
             {
                 ForwardBlocks<T, TRed>(g, x, y, divisor);
@@ -463,57 +467,96 @@ internal static unsafe partial class WindowReduce
         int lanes = Vector<T>.Count;
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
         long inPlane = g.InputPlane;
-        TI* lane = stackalloc TI[lanes];
-        var cursor = new RowCursor(g, r0);
-        for (int r = r0; r < r1; r++, cursor.Next())
+        int wOut = wAxis.Out;
+        int tables = TableLength(g) * sizeof(AxisSpan);
+        byte[]? rented = tables > 16384 ? ArrayPool<byte>.Shared.Rent(tables) : null;
+        byte* stack = stackalloc byte[rented is null ? tables : 0];
+        try
         {
-            int n = cursor.Plane, od = cursor.Od, oh = cursor.Oh;
-            T* xn = x + (n * inPlane * cn);
-            long o = (long)r * wAxis.Out * cn;
-            int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-            int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-            for (int ow = 0; ow < wAxis.Out; ow++, o += cn)
+            fixed (byte* heap = rented)
             {
-                int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-                int c = 0;
-                if (fd < ed && fh < eh && fw < ew)
+                // Per call: every output column's valid taps, and the D and H spans (the divisor mode is irrelevant here).
+                var cols = (AxisSpan*)(rented is null ? stack : heap);
+                var dSpans = cols + wOut;
+                var hSpans = dSpans + dAxis.Out;
+                FillTables(g, DivisorMode.None, cols);
+                long wStep = wAxis.Dilation, hStep = (long)hAxis.Dilation * wAxis.In, dStep = (long)dAxis.Dilation * hAxis.In * wAxis.In;
+                var cursor = new RowCursor(g, r0);
+                for (int r = r0; r < r1; r++, cursor.Next())
                 {
-                    long seedPos = (((long)(sd + (fd * dAxis.Dilation)) * hAxis.In) + sh + (fh * hAxis.Dilation)) * wAxis.In + sw + (fw * wAxis.Dilation);
-                    for (; lanes != 0 && c + lanes <= cn; c += lanes)
+                    T* xn = x + (cursor.Plane * inPlane * cn);
+                    long o = (long)r * wOut * cn;
+                    AxisSpan ds = dSpans[cursor.Od], hs = hSpans[cursor.Oh];
+                    for (int ow = 0; ow < wOut; ow++, o += cn)
                     {
-                        // best lane l: the max so far of channel c + l; at lane l: its plane-local index.
-                        Vector<T> best = Vector.Load(xn + (seedPos * cn) + c);
-                        var at = new Vector<TI>(TI.CreateTruncating(seedPos));
-                        for (int jd = fd; jd < ed; jd++)
+                        AxisSpan ws = cols[ow];
+                        int c = 0;
+                        if (ds.Count != 0 && hs.Count != 0 && ws.Count != 0)
                         {
-                            long id = sd + ((long)jd * dAxis.Dilation);
-                            for (int jh = fh; jh < eh; jh++)
+                            long seedPos = (((long)ds.First * hAxis.In) + hs.First) * wAxis.In + ws.First;
+                            for (; c + lanes <= cn; c += lanes)
                             {
-                                long rowPos = (((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In) + sw;
-                                for (int jw = fw; jw < ew; jw++)
+                                // best lane l: the max so far of channel c + l; at lane l: its plane-local index.
+                                T* xc = xn + c;
+                                Vector<T> best = Vector.Load(xc + (seedPos * cn));
+                                var at = new Vector<TI>(TI.CreateTruncating(seedPos));
+                                for (int jd = 0; jd < ds.Count; jd++)
                                 {
-                                    long pos = rowPos + ((long)jw * wAxis.Dilation);
-                                    Vector<T> v = Vector.Load(xn + (pos * cn) + c);
-                                    Vector<T> takes = MaxReducer<T>.Takes(best, v);
-                                    best = Vector.ConditionalSelect(takes, v, best);
-                                    at = Vector.ConditionalSelect(takes.As<T, TI>(), new Vector<TI>(TI.CreateTruncating(pos)), at);
+                                    for (int jh = 0; jh < hs.Count; jh++)
+                                    {
+                                        long pos = seedPos + (jd * dStep) + (jh * hStep);
+                                        for (int jw = 0; jw < ws.Count; jw++, pos += wStep)
+                                        {
+                                            Vector<T> v = Vector.Load(xc + (pos * cn));
+                                            Vector<T> takes = MaxReducer<T>.Takes(best, v);
+                                            best = Vector.ConditionalSelect(takes, v, best);
+                                            at = Vector.ConditionalSelect(takes.As<T, TI>(), new Vector<TI>(TI.CreateTruncating(pos)), at);
+                                        }
+                                    }
                                 }
+
+                                best.Store(y + o + c);
+                                StoreIndices(at, ind + o + c);
                             }
                         }
 
-                        best.Store(y + o + c);
-                        at.Store(lane);
-                        for (int l = 0; l < lanes; l++)
+                        for (; c < cn; c++)
                         {
-                            ind[o + c + l] = long.CreateTruncating(lane[l]);
+                            y[o + c] = MaxPosition(g, xn + c, cn, cursor.Od, cursor.Oh, ow, out ind[o + c]);
                         }
                     }
                 }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
 
-                for (; c < cn; c++)
-                {
-                    y[o + c] = MaxPosition(g, xn + c, cn, od, oh, ow, out ind[o + c]);
-                }
+    /// <summary>Stores index lanes as 64-bit indices: 32-bit lanes widened in two halves, 64-bit lanes as they are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreIndices<TI>(Vector<TI> at, long* into)
+        where TI : unmanaged, INumber<TI>
+    {
+        if (typeof(TI) == typeof(int))
+        {
+            Vector.Widen(at.As<TI, int>(), out Vector<long> low, out Vector<long> high);
+            low.Store(into);
+            high.Store(into + Vector<long>.Count);
+        }
+        else if (typeof(TI) == typeof(long))
+        {
+            at.As<TI, long>().Store(into);
+        }
+        else
+        {
+            for (int l = 0; l < Vector<TI>.Count; l++)
+            {
+                into[l] = long.CreateTruncating(at[l]);
             }
         }
     }

@@ -1,0 +1,346 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using NeuralPool.Geometry;
+
+namespace NeuralPool.Kernels;
+
+/// <summary>
+/// Channels-first 1-D and 2-D pooling of short rows, a plane at a time, with the rows of a plane joined
+/// into one long row wherever the window arithmetic allows it, so a pass costs one loop per plane rather
+/// than one per row:
+/// <list type="bullet">
+/// <item>Vertical, stride 1: the interior output rows read input rows at fixed offsets of the flattened
+/// plane, so they are one loop <c>V[i] = x[i - p·W] ⊕ … ⊕ x[i + (k - 1 - p)·W]</c>; other rows fold their valid rows.</item>
+/// <item>Horizontal, when every output row starts where the previous one would continue (stride 1 with
+/// as many outputs as inputs, or stride 2 with exactly half): one loop over the flattened rows of equal
+/// divisor, then the border columns (whose flattened windows straddle two rows) are redone from their valid taps.</item>
+/// </list>
+/// Max first checks the plane for NaN and, when there is none, runs with the one-instruction NaN-free maximum.
+/// Work is split over planes.
+/// </summary>
+internal static unsafe partial class WindowReduce
+{
+    /// <summary>Whether a channels-first geometry takes the flattened-plane path.</summary>
+    private static bool FlatPays<T>(in PoolGeometry g)
+        where T : unmanaged
+    {
+        var (d, h, w) = (g.D, g.H, g.W);
+        if (g.Layout != TensorLayout.ChannelsFirst || !Vector.IsHardwareAccelerated || d.In != 1 || d.Kernel != 1
+            || h.Adaptive || w.Adaptive || h.Dilation != 1 || w.Dilation != 1 || w.In < Vector<T>.Count)
+        {
+            return false;
+        }
+
+        if (Pairs<T>(w))
+        {
+            return w.Out >= Vector<T>.Count;
+        }
+
+        if (w.In >= BlockRowLimit)
+        {
+            return false;
+        }
+
+        bool rowsJoin = (w.Stride == 1 && w.Out == w.In) || (w.Stride == 2 && w.In == 2 * w.Out);
+        long scratch = ((2L * h.Out * w.In) + Vector<T>.Count) * sizeof(T);
+        return rowsJoin && scratch <= ThreadScratch.MaxBytes / 2;
+    }
+
+    private static void ForwardFlat<T, TRed>(in PoolGeometry g, T* x, T* y, Divisor divisor)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        var job = new Job { G = g, X = x, Y = y, Divisor = divisor };
+        long planes = (long)g.N * g.C;
+        delegate*<int, int, void*, void> body = TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
+            ? &FlatPlanes<T, TRed, NaNFreeMaxReducer<T>> : &FlatPlanes<T, TRed, TRed>;
+        Workers.For((int)planes, g.InputLength + g.OutputLength, body, &job);
+    }
+
+    /// <summary>Planes [p0, p1).</summary>
+    private static void FlatPlanes<T, TRed, TFast>(int p0, int p1, void* state)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+        where TFast : IReducer<T>
+    {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        var g = job.G;
+        int width = g.W.In, hOut = g.H.Out, wOut = g.W.Out;
+        long inPlane = g.InputPlane, outPlane = g.OutputPlane;
+
+        // Scratch: the vertical result (hOut rows of W), the stride-1 horizontal pass, the span tables.
+        long vBytes = (((long)hOut * width * sizeof(T)) + 63) & ~63L;
+        long hBytes = ((((long)hOut * width) + Vector<T>.Count) * sizeof(T) + 63) & ~63L;
+        byte* scratch = ThreadScratch.Get(vBytes + hBytes + (TableLength(g) * sizeof(AxisSpan)), inner: false);
+        T* v = (T*)scratch, h = (T*)(scratch + vBytes);
+        var cols = (AxisSpan*)(scratch + vBytes + hBytes);
+        FillTables(g, job.Divisor.Mode, cols);
+        var hSpans = cols + wOut + g.D.Out;
+        for (int p = p0; p < p1; p++)
+        {
+            T* xp = (T*)job.X + (p * inPlane);
+            T* yp = (T*)job.Y + (p * outPlane);
+            if (typeof(TFast) != typeof(TRed) && !ContainsNaN(xp, (int)inPlane))
+            {
+                FlatPlane<T, TFast>(g, xp, yp, v, h, cols, hSpans, job.Divisor);
+            }
+            else
+            {
+                FlatPlane<T, TRed>(g, xp, yp, v, h, cols, hSpans, job.Divisor);
+            }
+        }
+    }
+
+    private static void FlatPlane<T, TRed>(in PoolGeometry g, T* xp, T* yp, T* v, T* h, AxisSpan* cols, AxisSpan* hSpans, Divisor divisor)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        var (hAxis, wAxis) = (g.H, g.W);
+        int width = wAxis.In, hOut = hAxis.Out, wOut = wAxis.Out, kh = hAxis.Kernel;
+        if (Pairs<T>(wAxis))
+        {
+            PairRows<T, TRed>(xp, yp, hSpans, hOut, width, wOut, divisor);
+            return;
+        }
+
+        // Vertical. Interior rows at stride 1: one flattened loop.
+        int hb = hAxis.InteriorBegin, he = hAxis.InteriorEnd;
+        bool joined = hAxis.Stride == 1 && he - hb > 1;
+        for (int oh = 0; oh < hOut; oh++)
+        {
+            if (joined && oh == hb)
+            {
+                T* first = xp + ((long)(hb - hAxis.PadBegin) * width);
+                FoldStrided<T, TRed>(first, kh, width, (he - hb) * width, v + ((long)hb * width));
+                oh = he - 1;
+                continue;
+            }
+
+            AxisSpan hs = hSpans[oh];
+            T* vr = v + ((long)oh * width);
+            if (hs.Count == 0)
+            {
+                new Span<T>(vr, width).Fill(TRed.Empty);
+                continue;
+            }
+
+            FoldStrided<T, TRed>(xp + ((long)hs.First * width), hs.Count, width, width, vr);
+        }
+
+        // Horizontal: runs of rows with one row divisor part, interior columns flattened, then border columns.
+        int ib = wAxis.InteriorBegin, ie = wAxis.InteriorEnd;
+        for (int a = 0; a < hOut;)
+        {
+            // Without a per-row divisor (max, plain sums, an override) every row with taps joins one run.
+            bool rowDivisor = divisor.Mode is DivisorMode.ValidCount or DivisorMode.PaddedCount;
+            int part = hSpans[a].Part;
+            int b = a + 1;
+            while (b < hOut && (!rowDivisor || hSpans[b].Part == part) && hSpans[b].Count != 0 && hSpans[a].Count != 0)
+            {
+                b++;
+            }
+
+            if (ie > ib)
+            {
+                long divisorValue = divisor.Combine(part, wAxis.Kernel);
+                int first = (a * wOut) + ib, end = ((b - 1) * wOut) + ie; // flattened outputs of the run's interior columns
+                JoinedRows<T, TRed>(v, h, yp, wAxis, first, end, divisorValue);
+            }
+
+            for (int oh = a; oh < b; oh++)
+            {
+                T* vr = v + ((long)oh * width);
+                T* yr = yp + ((long)oh * wOut);
+                for (int ow = 0; ow < wOut; ow++)
+                {
+                    if (ow == ib && ie > ib)
+                    {
+                        ow = ie - 1;
+                        continue;
+                    }
+
+                    AxisSpan col = cols[ow];
+                    if (col.Count == 0 || hSpans[oh].Count == 0)
+                    {
+                        yr[ow] = TRed.Empty;
+                        continue;
+                    }
+
+                    T acc = vr[col.First];
+                    for (int t = 1; t < col.Count; t++)
+                    {
+                        acc = TRed.Combine(acc, vr[col.First + t]);
+                    }
+
+                    yr[ow] = Finish(acc, divisor.Combine(part, col.Part));
+                }
+            }
+
+            a = b;
+        }
+    }
+
+    /// <summary>Non-overlapping horizontal pairs (kernel 2, stride 2, no padding, W = 2·Wo) of 4-byte elements: the fused pair path.</summary>
+    private static bool Pairs<T>(in PoolAxis w)
+        where T : unmanaged => sizeof(T) == 4 && w.Kernel == 2 && w.Stride == 2 && w.PadBegin == 0 && w.In == 2 * w.Out;
+
+    /// <summary>
+    /// Every output row of a plane for horizontal pairs: 2·L input columns of each valid row are reduced
+    /// as two vectors, then the even and odd elements (a pair of 4-byte elements read as one 8-byte lane,
+    /// narrowed to its low or high half) are combined into L outputs.
+    /// </summary>
+    private static void PairRows<T, TRed>(T* xp, T* yp, AxisSpan* hSpans, int hOut, int width, int wOut, Divisor divisor)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int lanes = Vector<T>.Count;
+        for (int oh = 0; oh < hOut; oh++, yp += wOut)
+        {
+            AxisSpan hs = hSpans[oh];
+            if (hs.Count == 0)
+            {
+                new Span<T>(yp, wOut).Fill(TRed.Empty);
+                continue;
+            }
+
+            long divisorValue = divisor.Combine(hs.Part, 2);
+            var scale = new Vector<T>(T.CreateChecked(divisorValue));
+            T* row = xp + ((long)hs.First * width);
+            for (int o = 0; ; o += lanes)
+            {
+                o = Math.Min(o, wOut - lanes); // overlapping last vector: recomputed from the input, same values
+                T* at = row + (2L * o);
+                Vector<T> lo = Vector.Load(at), hi = Vector.Load(at + lanes);
+                for (int j = 1; j < hs.Count; j++)
+                {
+                    T* next = at + ((long)j * width);
+                    lo = TRed.Combine(lo, Vector.Load(next));
+                    hi = TRed.Combine(hi, Vector.Load(next + lanes));
+                }
+
+                Vector<ulong> l = lo.As<T, ulong>(), h = hi.As<T, ulong>();
+                Vector<T> even = Vector.Narrow(l, h).As<uint, T>();
+                Vector<T> odd = Vector.Narrow(Vector.ShiftRightLogical(l, 32), Vector.ShiftRightLogical(h, 32)).As<uint, T>();
+                Vector<T> acc = TRed.Combine(even, odd);
+                (divisorValue == 1 ? acc : acc / scale).Store(yp + o);
+                if (o + lanes >= wOut)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Flattened outputs [first, end) from the vertical rows <paramref name="v"/>: output j reduces
+    /// <c>v[s·j - pad + t]</c> for t &lt; k (valid for interior columns; border columns are redone by the caller).
+    /// </summary>
+    private static void JoinedRows<T, TRed>(T* v, T* h, T* y, in PoolAxis wAxis, int first, int end, long divisorValue)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int lanes = Vector<T>.Count, kw = wAxis.Kernel, s = wAxis.Stride;
+        var scale = new Vector<T>(T.CreateChecked(divisorValue));
+        T* start = v + ((long)first * s) - wAxis.PadBegin;
+        int count = s == 1 ? end - first : ((end - 1 - first) * 2) + 1; // stride-1 window starts needed
+        T* into = s == 1 ? y + first : h;
+        if (count >= lanes)
+        {
+            for (int t = 0; ; t += lanes)
+            {
+                t = Math.Min(t, count - lanes);
+                Vector<T> acc = Vector.Load(start + t);
+                for (int j = 1; j < kw; j++)
+                {
+                    acc = TRed.Combine(acc, Vector.Load(start + t + j));
+                }
+
+                (s == 1 ? (divisorValue == 1 ? acc : acc / scale) : acc).Store(into + t);
+                if (t + lanes >= count)
+                {
+                    break;
+                }
+            }
+        }
+        else
+        {
+            for (int t = 0; t < count; t++)
+            {
+                T acc = start[t];
+                for (int j = 1; j < kw; j++)
+                {
+                    acc = TRed.Combine(acc, start[t + j]);
+                }
+
+                into[t] = s == 1 ? Finish(acc, divisorValue) : acc;
+            }
+        }
+
+        if (s == 1)
+        {
+            return;
+        }
+
+        // Stride 2: every other stride-1 result.
+        int o = first;
+        if (sizeof(T) == 4)
+        {
+            // A pair of 4-byte elements read as one 8-byte lane, narrowed to its low half (the even one).
+            for (; o + lanes <= end; o += lanes)
+            {
+                T* pair = h + ((long)(o - first) * 2);
+                Vector<T> even = Vector.Narrow(Vector.Load(pair).As<T, ulong>(), Vector.Load(pair + lanes).As<T, ulong>()).As<uint, T>();
+                (divisorValue == 1 ? even : even / scale).Store(y + o);
+            }
+        }
+
+        for (; o < end; o++)
+        {
+            y[o] = Finish(h[(long)(o - first) * 2], divisorValue);
+        }
+    }
+
+    /// <summary><c>into[i] = x[i] ⊕ x[i + stride] ⊕ … ⊕ x[i + (count - 1)·stride]</c> for i &lt; <paramref name="length"/>, in that order.</summary>
+    private static void FoldStrided<T, TRed>(T* x, int count, int stride, int length, T* into)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int lanes = Vector<T>.Count;
+        if (count == 1)
+        {
+            new ReadOnlySpan<T>(x, length).CopyTo(new Span<T>(into, length));
+            return;
+        }
+
+        int i = 0;
+        if (length >= lanes)
+        {
+            for (; ; i += lanes)
+            {
+                i = Math.Min(i, length - lanes); // overlapping last vector: recomputed from the input, same values
+                Vector<T> acc = TRed.Combine(Vector.Load(x + i), Vector.Load(x + i + stride));
+                for (int j = 2; j < count; j++)
+                {
+                    acc = TRed.Combine(acc, Vector.Load(x + i + ((long)j * stride)));
+                }
+
+                acc.Store(into + i);
+                if (i + lanes >= length)
+                {
+                    return;
+                }
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            T acc = x[i];
+            for (int j = 1; j < count; j++)
+            {
+                acc = TRed.Combine(acc, x[i + ((long)j * stride)]);
+            }
+
+            into[i] = acc;
+        }
+    }
+}
