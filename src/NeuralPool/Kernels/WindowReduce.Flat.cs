@@ -20,13 +20,49 @@ namespace NeuralPool.Kernels;
 /// </summary>
 internal static unsafe partial class WindowReduce
 {
+    /// <summary>What every plane of one call shares: sizes and interior ranges (computed once, they cost divisions).</summary>
+    private readonly struct FlatPlan
+    {
+        public FlatPlan(in PoolGeometry g)
+        {
+            (Width, HOut, WOut) = (g.W.In, g.H.Out, g.W.Out);
+            (KH, HStride, HPad) = (g.H.Kernel, g.H.Stride, g.H.PadBegin);
+            (KW, WStride, WPad) = (g.W.Kernel, g.W.Stride, g.W.PadBegin);
+            (HB, HE, IB, IE) = (g.H.InteriorBegin, g.H.InteriorEnd, g.W.InteriorBegin, g.W.InteriorEnd);
+            (DOut, HIn, KD) = (g.D.Out, g.H.In, g.D.Kernel);
+            PairShape = g.W.Kernel == 2 && g.W.Stride == 2 && g.W.PadBegin == 0 && g.W.In == 2 * g.W.Out;
+        }
+
+        public int Width { get; }
+        public int HOut { get; }
+        public int WOut { get; }
+        public int KH { get; }
+        public int HStride { get; }
+        public int HPad { get; }
+        public int KW { get; }
+        public int WStride { get; }
+        public int WPad { get; }
+        public int HB { get; }
+        public int HE { get; }
+        public int IB { get; }
+        public int IE { get; }
+        public int DOut { get; }
+
+        public int KD { get; }
+
+        public int HIn { get; }
+
+        /// <summary>Horizontal pairs: kernel 2, stride 2, no padding, W = 2·Wo.</summary>
+        public bool PairShape { get; }
+    }
+
     /// <summary>Whether a channels-first geometry takes the flattened-plane path.</summary>
     private static bool FlatPays<T>(in PoolGeometry g)
         where T : unmanaged
     {
         var (d, h, w) = (g.D, g.H, g.W);
-        if (g.Layout != TensorLayout.ChannelsFirst || !Vector.IsHardwareAccelerated || d.In != 1 || d.Kernel != 1
-            || h.Adaptive || w.Adaptive || h.Dilation != 1 || w.Dilation != 1 || w.In < Vector<T>.Count)
+        if (g.Layout != TensorLayout.ChannelsFirst || !Vector.IsHardwareAccelerated || d.Adaptive || h.Adaptive || w.Adaptive
+            || d.Dilation != 1 || h.Dilation != 1 || w.Dilation != 1 || w.In < Vector<T>.Count || g.InputPlane > int.MaxValue)
         {
             return false;
         }
@@ -36,11 +72,13 @@ internal static unsafe partial class WindowReduce
             return w.Out >= Vector<T>.Count;
         }
 
-        if (w.In >= BlockRowLimit)
+        // Depth windows, wide rows (row by row) and large stride-1 windows (sliding on plane blocks) go elsewhere.
+        if (d.In != 1 || d.Kernel != 1 || w.In >= BlockRowLimit || SlidingPays(g with { C = Vector<T>.Count, Layout = TensorLayout.ChannelsLast }))
         {
             return false;
         }
 
+        // Rows that do not join (odd widths at stride 2, ceil overhangs) cost per-row passes: plane blocks do better there.
         bool rowsJoin = (w.Stride == 1 && w.Out == w.In) || (w.Stride == 2 && w.In == 2 * w.Out);
         long scratch = ((2L * h.Out * w.In) + Vector<T>.Count) * sizeof(T);
         return rowsJoin && scratch <= ThreadScratch.MaxBytes / 2;
@@ -65,7 +103,8 @@ internal static unsafe partial class WindowReduce
     {
         ref Job job = ref Unsafe.AsRef<Job>(state);
         var g = job.G;
-        int width = g.W.In, hOut = g.H.Out, wOut = g.W.Out;
+        var plan = new FlatPlan(g);
+        int width = plan.Width, hOut = plan.HOut, wOut = plan.WOut;
         long inPlane = g.InputPlane, outPlane = g.OutputPlane;
 
         // Scratch: the vertical result (hOut rows of W), the stride-1 horizontal pass, the span tables.
@@ -82,35 +121,34 @@ internal static unsafe partial class WindowReduce
             T* yp = (T*)job.Y + (p * outPlane);
             if (typeof(TFast) != typeof(TRed) && !ContainsNaN(xp, (int)inPlane))
             {
-                FlatPlane<T, TFast>(g, xp, yp, v, h, cols, hSpans, job.Divisor);
+                FlatPlane<T, TFast>(plan, xp, yp, v, h, cols, hSpans, job.Divisor);
             }
             else
             {
-                FlatPlane<T, TRed>(g, xp, yp, v, h, cols, hSpans, job.Divisor);
+                FlatPlane<T, TRed>(plan, xp, yp, v, h, cols, hSpans, job.Divisor);
             }
         }
     }
 
-    private static void FlatPlane<T, TRed>(in PoolGeometry g, T* xp, T* yp, T* v, T* h, AxisSpan* cols, AxisSpan* hSpans, Divisor divisor)
+    private static void FlatPlane<T, TRed>(in FlatPlan plan, T* xp, T* yp, T* v, T* h, AxisSpan* cols, AxisSpan* hSpans, Divisor divisor)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        var (hAxis, wAxis) = (g.H, g.W);
-        int width = wAxis.In, hOut = hAxis.Out, wOut = wAxis.Out, kh = hAxis.Kernel;
-        if (Pairs<T>(wAxis))
+        int width = plan.Width, hOut = plan.HOut, wOut = plan.WOut, kh = plan.KH;
+        if (sizeof(T) == 4 && plan.PairShape)
         {
-            PairRows<T, TRed>(xp, yp, hSpans, hOut, width, wOut, divisor);
+            PairRows<T, TRed>(plan, xp, yp, hSpans - plan.DOut, hSpans, divisor);
             return;
         }
 
         // Vertical. Interior rows at stride 1: one flattened loop.
-        int hb = hAxis.InteriorBegin, he = hAxis.InteriorEnd;
-        bool joined = hAxis.Stride == 1 && he - hb > 1;
+        int hb = plan.HB, he = plan.HE;
+        bool joined = plan.HStride == 1 && he - hb > 1;
         for (int oh = 0; oh < hOut; oh++)
         {
             if (joined && oh == hb)
             {
-                T* first = xp + ((long)(hb - hAxis.PadBegin) * width);
+                T* first = xp + ((long)(hb - plan.HPad) * width);
                 FoldStrided<T, TRed>(first, kh, width, (he - hb) * width, v + ((long)hb * width));
                 oh = he - 1;
                 continue;
@@ -128,7 +166,7 @@ internal static unsafe partial class WindowReduce
         }
 
         // Horizontal: runs of rows with one row divisor part, interior columns flattened, then border columns.
-        int ib = wAxis.InteriorBegin, ie = wAxis.InteriorEnd;
+        int ib = plan.IB, ie = plan.IE;
         for (int a = 0; a < hOut;)
         {
             // Without a per-row divisor (max, plain sums, an override) every row with taps joins one run.
@@ -142,9 +180,9 @@ internal static unsafe partial class WindowReduce
 
             if (ie > ib)
             {
-                long divisorValue = divisor.Combine(part, wAxis.Kernel);
+                long divisorValue = divisor.Combine(part, plan.KW);
                 int first = (a * wOut) + ib, end = ((b - 1) * wOut) + ie; // flattened outputs of the run's interior columns
-                JoinedRows<T, TRed>(v, h, yp, wAxis, first, end, divisorValue);
+                JoinedRows<T, TRed>(v, h, yp, plan, first, end, divisorValue);
             }
 
             for (int oh = a; oh < b; oh++)
@@ -189,60 +227,77 @@ internal static unsafe partial class WindowReduce
     /// as two vectors, then the even and odd elements (a pair of 4-byte elements read as one 8-byte lane,
     /// narrowed to its low or high half) are combined into L outputs.
     /// </summary>
-    private static void PairRows<T, TRed>(T* xp, T* yp, AxisSpan* hSpans, int hOut, int width, int wOut, Divisor divisor)
+    private static void PairRows<T, TRed>(in FlatPlan plan, T* xp, T* yp, AxisSpan* dSpans, AxisSpan* hSpans, Divisor divisor)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        int lanes = Vector<T>.Count;
-        for (int oh = 0; oh < hOut; oh++, yp += wOut)
+        int lanes = Vector<T>.Count, width = plan.Width, wOut = plan.WOut;
+        long slice = (long)plan.HIn * width;
+        for (int od = 0; od < plan.DOut; od++)
         {
-            AxisSpan hs = hSpans[oh];
-            if (hs.Count == 0)
+            AxisSpan ds = dSpans[od];
+            for (int oh = 0; oh < plan.HOut; oh++, yp += wOut)
             {
-                new Span<T>(yp, wOut).Fill(TRed.Empty);
-                continue;
-            }
-
-            long divisorValue = divisor.Combine(hs.Part, 2);
-            var scale = new Vector<T>(T.CreateChecked(divisorValue));
-            T* row = xp + ((long)hs.First * width);
-            for (int o = 0; ; o += lanes)
-            {
-                o = Math.Min(o, wOut - lanes); // overlapping last vector: recomputed from the input, same values
-                T* at = row + (2L * o);
-                Vector<T> lo = Vector.Load(at), hi = Vector.Load(at + lanes);
-                for (int j = 1; j < hs.Count; j++)
+                AxisSpan hs = hSpans[oh];
+                if (ds.Count == 0 || hs.Count == 0)
                 {
-                    T* next = at + ((long)j * width);
-                    lo = TRed.Combine(lo, Vector.Load(next));
-                    hi = TRed.Combine(hi, Vector.Load(next + lanes));
+                    new Span<T>(yp, wOut).Fill(TRed.Empty);
+                    continue;
                 }
 
-                Vector<ulong> l = lo.As<T, ulong>(), h = hi.As<T, ulong>();
-                Vector<T> even = Vector.Narrow(l, h).As<uint, T>();
-                Vector<T> odd = Vector.Narrow(Vector.ShiftRightLogical(l, 32), Vector.ShiftRightLogical(h, 32)).As<uint, T>();
-                Vector<T> acc = TRed.Combine(even, odd);
-                (divisorValue == 1 ? acc : acc / scale).Store(yp + o);
-                if (o + lanes >= wOut)
+                T* row = xp + (ds.First * slice) + ((long)hs.First * width);
+                long divisorValue = divisor.Combine((long)ds.Part * hs.Part, 2);
+                var scale = new Vector<T>(T.CreateChecked(divisorValue));
+                for (int o = 0; ; o += lanes)
                 {
-                    break;
+                    o = Math.Min(o, wOut - lanes); // overlapping last vector: recomputed from the input, same values
+                    T* at = row + (2L * o);
+                    Vector<T> lo = Vector.Load(at), hi = Vector.Load(at + lanes);
+                    for (int j = 1; j < hs.Count; j++)
+                    {
+                        T* next = at + ((long)j * width);
+                        lo = TRed.Combine(lo, Vector.Load(next));
+                        hi = TRed.Combine(hi, Vector.Load(next + lanes));
+                    }
+
+                    // Further depth slices (3-D), each with all its rows.
+                    for (int jd = 1; jd < ds.Count; jd++)
+                    {
+                        for (int j = 0; j < hs.Count; j++)
+                        {
+                            T* next = at + (jd * slice) + ((long)j * width);
+                            lo = TRed.Combine(lo, Vector.Load(next));
+                            hi = TRed.Combine(hi, Vector.Load(next + lanes));
+                        }
+                    }
+
+                    Vector<ulong> l = lo.As<T, ulong>(), h = hi.As<T, ulong>();
+                    Vector<T> even = Vector.Narrow(l, h).As<uint, T>();
+                    Vector<T> odd = Vector.Narrow(Vector.ShiftRightLogical(l, 32), Vector.ShiftRightLogical(h, 32)).As<uint, T>();
+                    Vector<T> acc = TRed.Combine(even, odd);
+                    (divisorValue == 1 ? acc : acc / scale).Store(yp + o);
+                    if (o + lanes >= wOut)
+                    {
+                        break;
+                    }
                 }
             }
         }
     }
 
     /// <summary>
-    /// Flattened outputs [first, end) from the vertical rows <paramref name="v"/>: output j reduces
-    /// <c>v[s·j - pad + t]</c> for t &lt; k (valid for interior columns; border columns are redone by the caller).
+    /// Flattened outputs [first, end) from the joined vertical rows <paramref name="v"/>: output j reduces
+    /// <c>v[s·j - pad + t]</c> for t &lt; k (valid for interior columns; the border columns in between rows
+    /// straddle two rows and are redone by the caller).
     /// </summary>
-    private static void JoinedRows<T, TRed>(T* v, T* h, T* y, in PoolAxis wAxis, int first, int end, long divisorValue)
+    private static void JoinedRows<T, TRed>(T* v, T* h, T* y, in FlatPlan plan, int first, int end, long divisorValue)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        int lanes = Vector<T>.Count, kw = wAxis.Kernel, s = wAxis.Stride;
+        int lanes = Vector<T>.Count, kw = plan.KW, s = plan.WStride;
         var scale = new Vector<T>(T.CreateChecked(divisorValue));
-        T* start = v + ((long)first * s) - wAxis.PadBegin;
-        int count = s == 1 ? end - first : ((end - 1 - first) * 2) + 1; // stride-1 window starts needed
+        T* start = v + ((long)first * s) - plan.WPad;
+        int count = s == 1 ? end - first : ((end - 1 - first) * s) + 1; // stride-1 window starts needed
         T* into = s == 1 ? y + first : h;
         if (count >= lanes)
         {
@@ -281,9 +336,9 @@ internal static unsafe partial class WindowReduce
             return;
         }
 
-        // Stride 2: every other stride-1 result.
+        // Larger strides: every s-th stride-1 result.
         int o = first;
-        if (sizeof(T) == 4)
+        if (sizeof(T) == 4 && s == 2)
         {
             // A pair of 4-byte elements read as one 8-byte lane, narrowed to its low half (the even one).
             for (; o + lanes <= end; o += lanes)
@@ -296,7 +351,7 @@ internal static unsafe partial class WindowReduce
 
         for (; o < end; o++)
         {
-            y[o] = Finish(h[(long)(o - first) * 2], divisorValue);
+            y[o] = Finish(h[(long)(o - first) * s], divisorValue);
         }
     }
 

@@ -86,7 +86,9 @@ internal static unsafe partial class WindowReduce
         where TRed : IReducer<T> =>
         SlidingPays(g) ? (TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
                 ? &LastSlidingRows<T, TRed, NaNFreeMaxReducer<T>> : &LastSlidingRows<T, TRed, TRed>)
-            : SeparablePays(g) ? &LastSeparableRows<T, TRed> : &LastRows<T, TRed>;
+            : SeparablePays(g) ? (TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
+                ? &LastSeparableRows<T, TRed, NaNFreeMaxReducer<T>> : &LastSeparableRows<T, TRed, TRed>)
+            : &LastRows<T, TRed>;
 
     /// <summary>Max with the index of the chosen element (flat within its (n, c) plane, row-major over D, H, W).</summary>
     public static void MaxWithIndices<T>(in PoolGeometry g, ReadOnlySpan<T> input, Span<T> output, Span<long> indices)
@@ -330,9 +332,10 @@ internal static unsafe partial class WindowReduce
     /// W·C elements (contiguous vectors), then each output reduces its horizontal taps of that row
     /// (lanes are channels).
     /// </summary>
-    private static void LastSeparableRows<T, TRed>(int r0, int r1, void* state)
+    private static void LastSeparableRows<T, TRed, TFast>(int r0, int r1, void* state)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
+        where TFast : IReducer<T>
     {
         ref Job job = ref Unsafe.AsRef<Job>(state);
         var g = job.G;
@@ -340,11 +343,10 @@ internal static unsafe partial class WindowReduce
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
         int cn = g.C;
         int width = checked(wAxis.In * cn);
-        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         long inPlane = g.InputPlane;
         int wOut = wAxis.Out;
         int tables = ((wOut * sizeof(AxisSpan)) + ((dAxis.Out + hAxis.Out) * sizeof(AxisSpan)) + sizeof(T) - 1) / sizeof(T);
-        int scratch = width + tables + 2;
+        int scratch = width + Vector<T>.Count + tables + 2; // slack: vectors of narrow rows may read past the row
         T[]? rented = scratch > 8192 ? ArrayPool<T>.Shared.Rent(scratch) : null;
         T* stack = stackalloc T[rented is null ? scratch : 0];
         try
@@ -353,95 +355,35 @@ internal static unsafe partial class WindowReduce
             {
                 T* v = rented is null ? stack : heap;
                 // Per call: every output column's taps and divisor part, and the D and H spans.
-                var cols = job.Tables != null ? job.Tables : (AxisSpan*)(((nint)(v + width) + 7) & ~(nint)7);
+                var cols = job.Tables != null ? job.Tables : (AxisSpan*)(((nint)(v + width + Vector<T>.Count) + 7) & ~(nint)7);
                 var dSpans = cols + wOut;
                 var hSpans = dSpans + dAxis.Out;
                 if (job.Tables == null)
                 {
                     FillTables(g, divisor.Mode, cols);
                 }
+
                 var cursor = new RowCursor(g, r0);
                 for (int r = r0; r < r1; r++, cursor.Next())
                 {
-                    int n = cursor.Plane, od = cursor.Od, oh = cursor.Oh;
-                    T* xn = (T*)job.X + (n * inPlane * cn);
+                    T* xn = (T*)job.X + (cursor.Plane * inPlane * cn);
                     T* yo = (T*)job.Y + ((long)r * wOut * cn);
-                    AxisSpan ds = dSpans[od], hs = hSpans[oh];
+                    AxisSpan ds = dSpans[cursor.Od], hs = hSpans[cursor.Oh];
                     if (ds.Count == 0 || hs.Count == 0)
                     {
                         new Span<T>(yo, wOut * cn).Fill(TRed.Empty);
                         continue;
                     }
 
-                    // Vertical: v[w·C + c] = reduction over the valid rows of x[row][w][c].
-                    bool first = true;
-                    for (int jd = 0; jd < ds.Count; jd++)
+                    // Max: cheap maxima while the row's inputs prove NaN-free, else the exact rule.
+                    if (typeof(TFast) != typeof(TRed) && !SeparableVertical<T, TFast>(g, xn, ds, hs, width, v, checkNaN: true))
                     {
-                        long id = ds.First + ((long)jd * dAxis.Dilation);
-                        for (int jh = 0; jh < hs.Count; jh++)
-                        {
-                            T* row = xn + (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * width);
-                            if (first)
-                            {
-                                new ReadOnlySpan<T>(row, width).CopyTo(new Span<T>(v, width));
-                                first = false;
-                                continue;
-                            }
-
-                            int w = 0;
-                            for (; lanes != 0 && w + lanes <= width; w += lanes)
-                            {
-                                TRed.Combine(Vector.Load(v + w), Vector.Load(row + w)).Store(v + w);
-                            }
-
-                            for (; w < width; w++)
-                            {
-                                v[w] = TRed.Combine(v[w], row[w]);
-                            }
-                        }
+                        SeparableHorizontal<T, TFast>(g, v, yo, cols, (long)ds.Part * hs.Part, divisor);
+                        continue;
                     }
 
-                    // Horizontal: lanes are channels of one output.
-                    long rowPart = (long)dSpans[od].Part * hSpans[oh].Part;
-                    long step = (long)wAxis.Dilation * cn;
-                    for (int ow = 0; ow < wOut; ow++, yo += cn)
-                    {
-                        AxisSpan col = cols[ow];
-                        if (col.Count == 0)
-                        {
-                            new Span<T>(yo, cn).Fill(TRed.Empty);
-                            continue;
-                        }
-
-                        long divisorValue = divisor.Combine(rowPart, col.Part);
-                        T* seed = v + ((long)col.First * cn);
-                        int c = 0;
-                        if (lanes != 0 && cn >= lanes)
-                        {
-                            var scale = new Vector<T>(T.CreateChecked(divisorValue));
-                            for (; c + lanes <= cn; c += lanes)
-                            {
-                                Vector<T> acc = Vector.Load(seed + c);
-                                for (int t = 1; t < col.Count; t++)
-                                {
-                                    acc = TRed.Combine(acc, Vector.Load(seed + c + (t * step)));
-                                }
-
-                                (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
-                            }
-                        }
-
-                        for (; c < cn; c++)
-                        {
-                            T acc = seed[c];
-                            for (int t = 1; t < col.Count; t++)
-                            {
-                                acc = TRed.Combine(acc, seed[c + (t * step)]);
-                            }
-
-                            yo[c] = Finish(acc, divisorValue);
-                        }
-                    }
+                    SeparableVertical<T, TRed>(g, xn, ds, hs, width, v, checkNaN: false);
+                    SeparableHorizontal<T, TRed>(g, v, yo, cols, (long)ds.Part * hs.Part, divisor);
                 }
             }
         }
@@ -450,6 +392,110 @@ internal static unsafe partial class WindowReduce
             if (rented is not null)
             {
                 ArrayPool<T>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Channels-last separable, vertical: <c>v[w·C + c]</c> = the reduction of the valid rows of <c>x[row][w][c]</c>.
+    /// With <paramref name="checkNaN"/>, also reports whether any of those rows holds a NaN.
+    /// </summary>
+    private static bool SeparableVertical<T, TRed>(in PoolGeometry g, T* xn, AxisSpan ds, AxisSpan hs, int width, T* v, bool checkNaN)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        var (dAxis, hAxis) = (g.D, g.H);
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        bool first = true, nan = false;
+        for (int jd = 0; jd < ds.Count; jd++)
+        {
+            long id = ds.First + ((long)jd * dAxis.Dilation);
+            for (int jh = 0; jh < hs.Count; jh++)
+            {
+                T* row = xn + (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * width);
+                nan = nan || (checkNaN && ContainsNaN(row, width));
+                if (first)
+                {
+                    new ReadOnlySpan<T>(row, width).CopyTo(new Span<T>(v, width));
+                    first = false;
+                    continue;
+                }
+
+                int w = 0;
+                for (; lanes != 0 && w + lanes <= width; w += lanes)
+                {
+                    TRed.Combine(Vector.Load(v + w), Vector.Load(row + w)).Store(v + w);
+                }
+
+                for (; w < width; w++)
+                {
+                    v[w] = TRed.Combine(v[w], row[w]);
+                }
+            }
+        }
+
+        return nan;
+    }
+
+    /// <summary>Channels-last separable, horizontal: each output reduces its taps of the vertical row <paramref name="v"/>, lanes over channels.</summary>
+    private static void SeparableHorizontal<T, TRed>(in PoolGeometry g, T* v, T* yo, AxisSpan* cols, long rowPart, Divisor divisor)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        var wAxis = g.W;
+        int cn = g.C, wOut = wAxis.Out;
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        long step = (long)wAxis.Dilation * cn;
+        for (int ow = 0; ow < wOut; ow++, yo += cn)
+        {
+            AxisSpan col = cols[ow];
+            if (col.Count == 0)
+            {
+                new Span<T>(yo, cn).Fill(TRed.Empty);
+                continue;
+            }
+
+            long divisorValue = divisor.Combine(rowPart, col.Part);
+            T* seed = v + ((long)col.First * cn);
+            int c = 0;
+            if (lanes != 0 && cn >= lanes)
+            {
+                var scale = new Vector<T>(T.CreateChecked(divisorValue));
+                for (; c + lanes <= cn; c += lanes)
+                {
+                    Vector<T> acc = Vector.Load(seed + c);
+                    for (int t = 1; t < col.Count; t++)
+                    {
+                        acc = TRed.Combine(acc, Vector.Load(seed + c + (t * step)));
+                    }
+
+                    (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
+                }
+            }
+            else if (lanes != 0 && ((long)ow * cn) + lanes <= (long)wOut * cn)
+            {
+                // Fewer channels than lanes: one vector per output whose spare lanes read the following positions
+                // (within the scratch row and its slack) and write into the following outputs of this row, which are
+                // computed after this one; the last outputs, where a vector would leave the row, are scalar.
+                Vector<T> acc = Vector.Load(seed);
+                for (int t = 1; t < col.Count; t++)
+                {
+                    acc = TRed.Combine(acc, Vector.Load(seed + (t * step)));
+                }
+
+                (divisorValue == 1 ? acc : acc / new Vector<T>(T.CreateChecked(divisorValue))).Store(yo);
+                continue;
+            }
+
+            for (; c < cn; c++)
+            {
+                T acc = seed[c];
+                for (int t = 1; t < col.Count; t++)
+                {
+                    acc = TRed.Combine(acc, seed[c + (t * step)]);
+                }
+
+                yo[c] = Finish(acc, divisorValue);
             }
         }
     }
