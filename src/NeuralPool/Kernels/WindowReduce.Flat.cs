@@ -115,22 +115,33 @@ internal static unsafe partial class WindowReduce
         var cols = (AxisSpan*)(scratch + vBytes + hBytes);
         FillTables(g, job.Divisor.Mode, cols);
         var hSpans = cols + wOut + g.D.Out;
+
+        // The border columns (all columns when there is no interior), moved to the front of the column table.
+        int borders = 0;
+        for (int ow = 0; ow < wOut; ow++)
+        {
+            if (ow < plan.IB || ow >= plan.IE || plan.IE <= plan.IB)
+            {
+                cols[borders++] = cols[ow];
+            }
+        }
+
         for (int p = p0; p < p1; p++)
         {
             T* xp = (T*)job.X + (p * inPlane);
             T* yp = (T*)job.Y + (p * outPlane);
             if (typeof(TFast) != typeof(TRed) && !ContainsNaN(xp, (int)inPlane))
             {
-                FlatPlane<T, TFast>(plan, xp, yp, v, h, cols, hSpans, job.Divisor);
+                FlatPlane<T, TFast>(plan, xp, yp, v, h, cols, borders, hSpans, job.Divisor);
             }
             else
             {
-                FlatPlane<T, TRed>(plan, xp, yp, v, h, cols, hSpans, job.Divisor);
+                FlatPlane<T, TRed>(plan, xp, yp, v, h, cols, borders, hSpans, job.Divisor);
             }
         }
     }
 
-    private static void FlatPlane<T, TRed>(in FlatPlan plan, T* xp, T* yp, T* v, T* h, AxisSpan* cols, AxisSpan* hSpans, Divisor divisor)
+    private static void FlatPlane<T, TRed>(in FlatPlan plan, T* xp, T* yp, T* v, T* h, AxisSpan* border, int borders, AxisSpan* hSpans, Divisor divisor)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -189,18 +200,13 @@ internal static unsafe partial class WindowReduce
             {
                 T* vr = v + ((long)oh * width);
                 T* yr = yp + ((long)oh * wOut);
-                for (int ow = 0; ow < wOut; ow++)
+                bool empty = hSpans[oh].Count == 0;
+                for (int k = 0; k < borders; k++)
                 {
-                    if (ow == ib && ie > ib)
+                    AxisSpan col = border[k];
+                    if (col.Count == 0 || empty)
                     {
-                        ow = ie - 1;
-                        continue;
-                    }
-
-                    AxisSpan col = cols[ow];
-                    if (col.Count == 0 || hSpans[oh].Count == 0)
-                    {
-                        yr[ow] = TRed.Empty;
+                        yr[col.Out] = TRed.Empty;
                         continue;
                     }
 
@@ -210,7 +216,7 @@ internal static unsafe partial class WindowReduce
                         acc = TRed.Combine(acc, vr[col.First + t]);
                     }
 
-                    yr[ow] = Finish(acc, divisor.Combine(part, col.Part));
+                    yr[col.Out] = Finish(acc, divisor.Combine(part, col.Part));
                 }
             }
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using NeuralPool.Geometry;
 
 namespace NeuralPool.Operators;
@@ -35,7 +36,22 @@ internal static class Check
     /// <summary>Every index must address its own plane (or be -1 where a window was empty).</summary>
     public static void PlaneIndices(ReadOnlySpan<long> indices, long plane, string name)
     {
-        for (int i = 0; i < indices.Length; i++)
+        // Vectors first: v in [-1, plane) exactly when (ulong)(v + 1) < (ulong)(plane + 1); the scalar loop finds the culprit.
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var one = Vector<long>.One;
+            var limit = new Vector<ulong>((ulong)plane + 1);
+            for (; i + Vector<long>.Count <= indices.Length; i += Vector<long>.Count)
+            {
+                if (!Vector.LessThanAll(Vector.AsVectorUInt64(new Vector<long>(indices[i..]) + one), limit))
+                {
+                    break;
+                }
+            }
+        }
+
+        for (; i < indices.Length; i++)
         {
             long v = indices[i];
             if (v < -1 || v >= plane)
