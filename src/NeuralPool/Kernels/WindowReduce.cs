@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NeuralPool.Geometry;
 
 namespace NeuralPool.Kernels;
@@ -324,7 +326,10 @@ internal static unsafe partial class WindowReduce
         double direct = rows * wAxis.Kernel;
         double separable = (rows * wAxis.In / wAxis.Out) + wAxis.Kernel;
         bool narrow = Vector.IsHardwareAccelerated && g.C < Vector<float>.Count; // too few channels for the direct path's vectors
-        return rows > 1 && (narrow || wAxis.Out == 1 || separable < 0.75 * direct);
+        // A scratch row that stays in the first-level cache costs about what its tap count says; a larger one
+        // adds traffic, so the separable path must then save a quarter of the taps.
+        double margin = (long)wAxis.In * g.C * sizeof(double) <= 32768 ? 1.0 : 0.75;
+        return rows > 1 && (narrow || wAxis.Out == 1 || separable < margin * direct);
     }
 
     /// <summary>
@@ -1052,6 +1057,13 @@ internal static unsafe partial class WindowReduce
         }
     }
 
+    /// <summary>Lanes where <paramref name="a"/> or <paramref name="b"/> is NaN (float and double only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Unordered<T>(Vector256<T> a, Vector256<T> b)
+        where T : unmanaged => typeof(T) == typeof(float)
+            ? Avx.CompareUnordered(a.AsSingle(), b.AsSingle()).As<float, T>()
+            : Avx.CompareUnordered(a.AsDouble(), b.AsDouble()).As<double, T>();
+
     /// <summary>True when any of the <paramref name="length"/> elements is NaN (always false for integer types).</summary>
     private static bool ContainsNaN<T>(T* p, int length)
         where T : unmanaged, INumber<T>
@@ -1066,6 +1078,19 @@ internal static unsafe partial class WindowReduce
         if (lanes != 0)
         {
             var any = Vector<T>.Zero;
+            if (Vector<T>.Count * sizeof(T) == 32 && Avx.IsSupported)
+            {
+                // An unordered compare of two vectors flags a NaN in either: four vectors per two compares.
+                var any256 = Vector256<T>.Zero;
+                for (; i + (4 * lanes) <= length; i += 4 * lanes)
+                {
+                    any256 |= Unordered(Vector256.Load(p + i), Vector256.Load(p + i + lanes))
+                        | Unordered(Vector256.Load(p + i + (2 * lanes)), Vector256.Load(p + i + (3 * lanes)));
+                }
+
+                any = any256.AsVector();
+            }
+
             for (; i + lanes <= length; i += lanes)
             {
                 Vector<T> v = Vector.Load(p + i);
