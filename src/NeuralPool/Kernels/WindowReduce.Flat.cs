@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NeuralPool.Geometry;
 
 namespace NeuralPool.Kernels;
@@ -196,7 +198,13 @@ internal static unsafe partial class WindowReduce
                 JoinedRows<T, TRed>(v, h, yp, plan, first, end, divisorValue);
             }
 
-            for (int oh = a; oh < b; oh++)
+            int from = a;
+            if (sizeof(T) == 4 && Avx2.IsSupported && Vector<T>.Count == 8 && hSpans[a].Count != 0)
+            {
+                from = BorderColumns8<T, TRed>(v, yp, width, wOut, a, b, border, borders, part, divisor);
+            }
+
+            for (int oh = from; oh < b; oh++)
             {
                 T* vr = v + ((long)oh * width);
                 T* yr = yp + ((long)oh * wOut);
@@ -222,6 +230,56 @@ internal static unsafe partial class WindowReduce
 
             a = b;
         }
+    }
+
+    /// <summary>
+    /// The border columns of rows [a, b) (all with taps and one row divisor part), eight rows at a time:
+    /// each tap of a column is gathered from eight rows, reduced, divided, and stored lane by lane.
+    /// Returns the first row left for the scalar loop.
+    /// </summary>
+    private static int BorderColumns8<T, TRed>(T* v, T* yp, int width, int wOut, int a, int b, AxisSpan* border, int borders, int part, Divisor divisor)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int oh = a;
+        Vector256<int> rows = Vector256<int>.Indices * width;
+        for (; oh + 8 <= b; oh += 8)
+        {
+            for (int k = 0; k < borders; k++)
+            {
+                AxisSpan col = border[k];
+                T* yc = yp + ((long)oh * wOut) + col.Out;
+                if (col.Count == 0)
+                {
+                    for (int l = 0; l < 8; l++)
+                    {
+                        yc[(long)l * wOut] = TRed.Empty;
+                    }
+
+                    continue;
+                }
+
+                float* at = (float*)v + ((long)oh * width) + col.First;
+                Vector<T> acc = Avx2.GatherVector256(at, rows, 4).As<float, T>().AsVector();
+                for (int t = 1; t < col.Count; t++)
+                {
+                    acc = TRed.Combine(acc, Avx2.GatherVector256(at + t, rows, 4).As<float, T>().AsVector());
+                }
+
+                long divisorValue = divisor.Combine(part, col.Part);
+                if (divisorValue != 1)
+                {
+                    acc /= new Vector<T>(T.CreateChecked(divisorValue));
+                }
+
+                for (int l = 0; l < 8; l++)
+                {
+                    yc[(long)l * wOut] = acc[l];
+                }
+            }
+        }
+
+        return oh;
     }
 
     /// <summary>Non-overlapping horizontal pairs (kernel 2, stride 2, no padding, W = 2·Wo) of 4-byte elements: the fused pair path.</summary>
