@@ -402,41 +402,68 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>
-    /// Channels-last separable, vertical: <c>v[w·C + c]</c> = the reduction of the valid rows of <c>x[row][w][c]</c>.
-    /// With <paramref name="checkNaN"/>, also reports whether any of those rows holds a NaN.
+    /// Channels-last separable, vertical: <c>v[w·C + c]</c> = the reduction of the valid rows of <c>x[row][w][c]</c>,
+    /// in one pass with the first three rows in registers. With <paramref name="checkNaN"/>, also reports
+    /// whether any of those rows holds a NaN.
     /// </summary>
     private static bool SeparableVertical<T, TRed>(in PoolGeometry g, T* xn, AxisSpan ds, AxisSpan hs, int width, T* v, bool checkNaN)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
         var (dAxis, hAxis) = (g.D, g.H);
-        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
-        bool first = true, nan = false;
-        for (int jd = 0; jd < ds.Count; jd++)
+        int n = ds.Count * hs.Count;
+        T** rows = stackalloc T*[n];
+        for (int jd = 0, k = 0; jd < ds.Count; jd++)
         {
             long id = ds.First + ((long)jd * dAxis.Dilation);
             for (int jh = 0; jh < hs.Count; jh++)
             {
-                T* row = xn + (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * width);
-                nan = nan || (checkNaN && ContainsNaN(row, width));
-                if (first)
-                {
-                    new ReadOnlySpan<T>(row, width).CopyTo(new Span<T>(v, width));
-                    first = false;
-                    continue;
-                }
+                rows[k++] = xn + (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * width);
+            }
+        }
 
-                int w = 0;
-                for (; lanes != 0 && w + lanes <= width; w += lanes)
-                {
-                    TRed.Combine(Vector.Load(v + w), Vector.Load(row + w)).Store(v + w);
-                }
+        bool nan = false;
+        if (checkNaN)
+        {
+            for (int k = 0; k < n && !nan; k++)
+            {
+                nan = ContainsNaN(rows[k], width);
+            }
+        }
 
-                for (; w < width; w++)
+        if (n == 1)
+        {
+            new ReadOnlySpan<T>(rows[0], width).CopyTo(new Span<T>(v, width));
+            return nan;
+        }
+
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        T* r0 = rows[0], r1 = rows[1], r2 = n > 2 ? rows[2] : rows[1];
+        int w = 0;
+        for (; lanes != 0 && w + lanes <= width; w += lanes)
+        {
+            Vector<T> acc = TRed.Combine(Vector.Load(r0 + w), Vector.Load(r1 + w));
+            if (n > 2)
+            {
+                acc = TRed.Combine(acc, Vector.Load(r2 + w));
+                for (int k = 3; k < n; k++)
                 {
-                    v[w] = TRed.Combine(v[w], row[w]);
+                    acc = TRed.Combine(acc, Vector.Load(rows[k] + w));
                 }
             }
+
+            acc.Store(v + w);
+        }
+
+        for (; w < width; w++)
+        {
+            T acc = r0[w];
+            for (int k = 1; k < n; k++)
+            {
+                acc = TRed.Combine(acc, rows[k][w]);
+            }
+
+            v[w] = acc;
         }
 
         return nan;
