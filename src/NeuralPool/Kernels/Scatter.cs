@@ -112,23 +112,62 @@ internal static unsafe class Scatter
 
             var (b, c0, c1) = Block(item, cn);
             T* dn = d + (b * dstPlane * cn);
-            for (long q = 0; q < dstPlane; q++)
+            ClearChannels(dn, dstPlane, cn, c0, c1);
+            long at = (b * srcPlane * cn) + c0;
+            if (add)
             {
-                new Span<T>(dn + (q * cn) + c0, c1 - c0).Clear();
-            }
-
-            for (long q = 0; q < srcPlane; q++)
-            {
-                long o = ((b * srcPlane) + q) * cn;
-                for (int ch = c0; ch < c1; ch++)
+                for (long q = 0; q < srcPlane; q++, at += cn)
                 {
-                    long i = ix[o + ch];
-                    if (i >= 0)
+                    for (int ch = 0; ch < c1 - c0; ch++)
                     {
-                        T* at = dn + (i * cn) + ch;
-                        *at = add ? *at + s[o + ch] : s[o + ch];
+                        long i = ix[at + ch];
+                        if (i >= 0)
+                        {
+                            dn[(i * cn) + c0 + ch] += s[at + ch];
+                        }
                     }
                 }
+            }
+            else
+            {
+                for (long q = 0; q < srcPlane; q++, at += cn)
+                {
+                    for (int ch = 0; ch < c1 - c0; ch++)
+                    {
+                        long i = ix[at + ch];
+                        if (i >= 0)
+                        {
+                            dn[(i * cn) + c0 + ch] = s[at + ch];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Clears channels [c0, c1) of every position of a channels-last plane: one contiguous clear when that is all of them, else vector stores per position.</summary>
+    private static void ClearChannels<T>(T* plane, long positions, int cn, int c0, int c1)
+        where T : unmanaged, INumber<T>
+    {
+        if (c0 == 0 && c1 == cn)
+        {
+            new Span<T>(plane, checked((int)(positions * cn))).Clear();
+            return;
+        }
+
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
+        for (long q = 0; q < positions; q++)
+        {
+            T* row = plane + (q * cn);
+            int ch = c0;
+            for (; lanes != 0 && ch + lanes <= c1; ch += lanes)
+            {
+                Vector<T>.Zero.Store(row + ch);
+            }
+
+            for (; ch < c1; ch++)
+            {
+                row[ch] = T.Zero;
             }
         }
     }
@@ -326,10 +365,7 @@ internal static unsafe class Scatter
                     var (b, c0, c1) = Block(item, cn);
                     T* xn = (T*)job.Dst + (b * inPlane * cn);
                     T* yo = (T*)job.Src + (b * outPlane * cn);
-                    for (long q = 0; q < inPlane; q++)
-                    {
-                        new Span<T>(xn + (q * cn) + c0, c1 - c0).Clear();
-                    }
+                    ClearChannels(xn, inPlane, cn, c0, c1);
 
                     for (int od = 0; od < dAxis.Out; od++)
                     {
