@@ -122,6 +122,37 @@ internal static unsafe class LaneTranspose
         }
     }
 
+    /// <summary>
+    /// <c>rows[l][p] = src[p·lanes + l]</c> for 64-bit indices, p &lt; <paramref name="length"/>,
+    /// l &lt; <paramref name="count"/>: 4×4 register transposes of each group of four positions and four lanes.
+    /// </summary>
+    public static void DeinterleaveIndices(long* src, int length, int lanes, long** rows, int count)
+    {
+        int p = 0;
+        double* t = stackalloc double[16];
+        for (; p + 4 <= length; p += 4)
+        {
+            for (int l0 = 0; l0 < count; l0 += 4)
+            {
+                // Positions p..p+3 of lanes l0..l0+3, as bit patterns.
+                var block = (double*)(src + ((long)p * lanes) + l0);
+                Transpose4(Vector256.Load(block), Vector256.Load(block + lanes), Vector256.Load(block + (2 * lanes)), Vector256.Load(block + (3 * lanes)), t);
+                for (int l = l0; l < Math.Min(count, l0 + 4); l++)
+                {
+                    Vector256.Load(t + ((l - l0) * 4)).Store((double*)(rows[l] + p));
+                }
+            }
+        }
+
+        for (; p < length; p++)
+        {
+            for (int l = 0; l < count; l++)
+            {
+                rows[l][p] = src[((long)p * lanes) + l];
+            }
+        }
+    }
+
     /// <summary>Transposes the 8×8 matrix whose rows are r0..r7 and stores its rows contiguously at <paramref name="dst"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,

@@ -33,6 +33,9 @@ internal static unsafe partial class WindowReduce
 
         /// <summary>The body with the NaN-free form of the reduction, for blocks without NaN; null when there is none.</summary>
         public delegate*<int, int, void*, void> NaNFreeBody;
+
+        /// <summary>Max with indices: where the plane-local indices go (channels-first, like the values); null otherwise.</summary>
+        public long* Indices;
     }
 
     /// <summary>
@@ -84,6 +87,37 @@ internal static unsafe partial class WindowReduce
         Workers.For((int)blocks, g.InputLength + g.OutputLength, &BlockRange<T>, &job);
     }
 
+    /// <summary>Whether channels-first max with indices runs on transposed plane blocks (the channels-last index kernel, lanes over planes).</summary>
+    private static bool IndexBlocksPay<T>(in PoolGeometry g)
+        where T : unmanaged
+    {
+        int lanes = Vector256<T>.Count;
+        long bytes = ((g.InputPlane * sizeof(T)) + (g.OutputPlane * (sizeof(T) + sizeof(long)))) * lanes;
+        return LaneTranspose.IsSupported<T>() && Vector.IsHardwareAccelerated && Vector<T>.Count == lanes
+            && bytes <= BlockBytes && g.InputPlane <= int.MaxValue;
+    }
+
+    private static void ForwardIndexBlocks<T>(in PoolGeometry g, T* x, T* y, long* indices)
+        where T : unmanaged, INumber<T>, IMinMaxValue<T>
+    {
+        int lanes = Vector256<T>.Count;
+        var sub = g with { N = 1, C = lanes, Layout = TensorLayout.ChannelsLast };
+        var job = new BlockJob
+        {
+            Sub = new Job { G = sub },
+            X = x,
+            Y = y,
+            Indices = indices,
+            Planes = (long)g.N * g.C,
+            InPlane = g.InputPlane,
+            OutPlane = g.OutputPlane,
+            SubRows = RowCount(sub),
+            Body = typeof(T) == typeof(float) ? &LastMaxIndexRows<float, int> : &LastMaxIndexRows<double, long>,
+        };
+        long blocks = (job.Planes + lanes - 1) / lanes;
+        Workers.For((int)blocks, g.InputLength + (3 * g.OutputLength), &BlockRange<T>, &job);
+    }
+
     /// <summary>Blocks [b0, b1): interleave, reduce channels-last (max with its NaN-free form when the block holds no NaN), de-interleave. A last block with fewer planes repeats its last plane in the spare lanes and writes only its own.</summary>
     private static void BlockRange<T>(int b0, int b1, void* state)
         where T : unmanaged, INumber<T>
@@ -92,12 +126,15 @@ internal static unsafe partial class WindowReduce
         int lanes = Vector256<T>.Count;
         long inBytes = ((job.InPlane * lanes * sizeof(T)) + 63) & ~63L;
         long outBytes = ((job.OutPlane * lanes * sizeof(T)) + 63) & ~63L;
-        byte* scratch = ThreadScratch.Get(inBytes + outBytes + (TableLength(job.Sub.G) * sizeof(AxisSpan)), inner: false);
+        long indexBytes = job.Indices == null ? 0 : job.OutPlane * lanes * sizeof(long);
+        byte* scratch = ThreadScratch.Get(inBytes + outBytes + indexBytes + (TableLength(job.Sub.G) * sizeof(AxisSpan)), inner: false);
         Job sub = job.Sub;
         sub.X = scratch;
         sub.Y = scratch + inBytes;
-        sub.Tables = (AxisSpan*)(scratch + inBytes + outBytes);
+        sub.Indices = job.Indices == null ? null : (long*)(scratch + inBytes + outBytes);
+        sub.Tables = (AxisSpan*)(scratch + inBytes + outBytes + indexBytes);
         FillTables(sub.G, sub.Divisor.Mode, sub.Tables);
+        long** indexRows = stackalloc long*[lanes];
         T** rows = stackalloc T*[lanes];
         for (int b = b0; b < b1; b++)
         {
@@ -117,6 +154,15 @@ internal static unsafe partial class WindowReduce
             }
 
             LaneTranspose.Deinterleave((T*)sub.Y, (int)job.OutPlane, rows, count);
+            if (job.Indices != null)
+            {
+                for (int l = 0; l < count; l++)
+                {
+                    indexRows[l] = job.Indices + ((p0 + l) * job.OutPlane);
+                }
+
+                LaneTranspose.DeinterleaveIndices(sub.Indices, (int)job.OutPlane, lanes, indexRows, count);
+            }
         }
     }
 }

@@ -105,6 +105,12 @@ internal static unsafe partial class WindowReduce
             long work = g.InputLength + (3 * g.OutputLength);
             bool vector = Vector.IsHardwareAccelerated && g.InputPlane <= int.MaxValue;
             bool last = g.Layout == TensorLayout.ChannelsLast;
+            if (!last && IndexBlocksPay<T>(g))
+            {
+                ForwardIndexBlocks(g, x, y, ind);
+                return;
+            }
+
             delegate*<int, int, void*, void> body =
                 vector && typeof(T) == typeof(float) ? (last ? &LastMaxIndexRows<float, int> : &FirstMaxIndexRows<float, int>)
                 : vector && typeof(T) == typeof(double) ? (last ? &LastMaxIndexRows<double, long> : &FirstMaxIndexRows<double, long>)
