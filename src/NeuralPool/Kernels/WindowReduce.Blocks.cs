@@ -63,7 +63,7 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>Rows narrower than this (elements) go through plane blocks.</summary>
-    internal static int BlockRowLimit { get; set; } = 64;
+    private const int BlockRowLimit = 64;
 
     private static void ForwardBlocks<T, TRed>(in PoolGeometry g, T* x, T* y, Divisor divisor)
         where T : unmanaged, INumber<T>

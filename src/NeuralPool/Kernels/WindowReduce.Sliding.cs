@@ -16,7 +16,7 @@ namespace NeuralPool.Kernels;
 internal static unsafe partial class WindowReduce
 {
     /// <summary>Smallest window extent (on both H and W) that takes the sliding path.</summary>
-    internal static int SlidingMinKernel { get; set; } = 5;
+    private const int SlidingMinKernel = 5;
 
     /// <summary>Largest window extent the sliding path takes (its per-position suffix block lives on the stack).</summary>
     private const int SlidingMaxKernel = 256;
