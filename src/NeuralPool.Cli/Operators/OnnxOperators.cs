@@ -12,7 +12,7 @@ namespace NeuralPool.Cli.Operators;
 internal static class OnnxOperators
 {
     public static readonly string[] Names =
-        ["MaxPool", "AveragePool", "LpPool", "GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool", "MaxUnpool", "RoiAlign"];
+        ["MaxPool", "AveragePool", "LpPool", "GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool", "MaxUnpool", "MaxRoiPool", "RoiAlign"];
 
     private static readonly string[] SlidingAttributes = ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "strides"];
 
@@ -28,6 +28,7 @@ internal static class OnnxOperators
             "GlobalAveragePool" => Global(op, attributes, grad, (g, x) => PoolKernels.AvgForward(op, g, x, false, null), (g, x, gy) => PoolKernels.AvgBackward(op, g, x, gy, false, null)),
             "GlobalLpPool" => GlobalLpPool(attributes, grad),
             "MaxUnpool" => MaxUnpool(attributes, grad),
+            "MaxRoiPool" => MaxRoiPool(attributes, grad),
             "RoiAlign" => RoiAlign(attributes, grad),
             _ => throw new UnsupportedOperatorException($"ONNX operator '{op}' is not supported (supported: {string.Join(", ", Names)})."),
         };
@@ -165,6 +166,30 @@ internal static class OnnxOperators
                     ? [PoolKernels.UnpoolBackward(op, layout, x, inputs[1], spatial, inputs[^1], IndexEncoding.OnnxRowMajor)]
                     : [PoolKernels.UnpoolForward(op, layout, x, inputs[1], spatial, IndexEncoding.OnnxRowMajor)];
             },
+        };
+    }
+
+    /// <summary>MaxRoiPool: the spec gives no algorithm; NeuralPool uses torchvision's roi_pool arithmetic (docs/semantics.md).</summary>
+    private static PoolOperator MaxRoiPool(IReadOnlyDictionary<string, JsonElement> attributes, bool grad)
+    {
+        const string op = "MaxRoiPool";
+        var a = new AttributeReader(op, attributes, "pooled_shape", "spatial_scale");
+        int[] shape = a.RequiredInts("pooled_shape");
+        if (shape.Length != 2)
+        {
+            throw new OperatorException($"{op}: pooled_shape must be two integers (height, width), got {AttributeReader.Format(shape)}.");
+        }
+
+        var options = new RoiPoolOptions(shape[0], shape[1], a.Double("spatial_scale") ?? 1.0);
+        return new PoolOperator
+        {
+            Name = grad ? op + " backward" : op,
+            InputNames = grad ? ["X", "rois", "grad_output"] : ["X", "rois"],
+            NonActivationInputs = new HashSet<string>(["rois"], StringComparer.Ordinal),
+            OutputNames = grad ? ["grad_X"] : ["Y"],
+            Body = (inputs, layout) => grad
+                ? [PoolKernels.RoiPoolBackward(op, layout, inputs[0], inputs[1], options, inputs[2])]
+                : [PoolKernels.RoiPoolForward(op, layout, inputs[0], inputs[1], options)],
         };
     }
 

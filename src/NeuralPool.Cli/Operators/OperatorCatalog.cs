@@ -4,11 +4,12 @@ namespace NeuralPool.Cli.Operators;
 
 /// <summary>
 /// Maps (domain, operator name, attributes as JSON values) to a library call; shared by <c>apply</c> and <c>conform</c>.
-/// Domains: <c>torch</c> (<c>torch.nn.functional</c> names and defaults) and ONNX (<c>""</c>, <c>onnx</c> or <c>ai.onnx</c>).
+/// Domains: <c>torch</c> (<c>torch.nn.functional</c> names and defaults), <c>torchvision</c> (<c>torchvision.ops</c>) and ONNX (<c>""</c>, <c>onnx</c> or <c>ai.onnx</c>).
 /// </summary>
 internal static class OperatorCatalog
 {
     public const string TorchDomain = "torch";
+    public const string TorchvisionDomain = "torchvision";
     public const string OnnxDomain = "onnx";
 
     /// <summary>The canonical domain name (<see cref="TorchDomain"/> or <see cref="OnnxDomain"/>), or null when not supported.</summary>
@@ -16,6 +17,7 @@ internal static class OperatorCatalog
     {
         null or "" or "onnx" or "ai.onnx" => OnnxDomain,
         "torch" => TorchDomain,
+        "torchvision" => TorchvisionDomain,
         _ => null,
     };
 
@@ -32,14 +34,15 @@ internal static class OperatorCatalog
         return NormalizeDomain(domain) switch
         {
             TorchDomain => TorchOperators.Resolve(opType, attributes, grad),
+            TorchvisionDomain => TorchvisionOperators.Resolve(opType, attributes, grad),
             OnnxDomain => OnnxOperators.Resolve(opType, attributes, grad, outputCount),
-            _ => throw new UnsupportedOperatorException(domain == "torchvision"
-                ? $"torchvision operator '{opType}' is not implemented."
-                : $"domain '{domain}' is not supported (supported: torch, ONNX)."),
+            _ => throw new UnsupportedOperatorException($"domain '{domain}' is not supported (supported: torch, torchvision, ONNX)."),
         };
     }
 
-    /// <summary>The domain an operator name belongs to when none is given: ONNX for ONNX operator names, else torch.</summary>
+    /// <summary>The domain an operator name belongs to when none is given: ONNX for ONNX operator names, torchvision for its region ops, else torch.</summary>
     public static string GuessDomain(string opType) =>
-        OnnxOperators.Names.Contains(opType, StringComparer.Ordinal) || opType is "RoiAlign" ? OnnxDomain : TorchDomain;
+        OnnxOperators.Names.Contains(opType, StringComparer.Ordinal) ? OnnxDomain
+        : TorchvisionOperators.Names.Contains(opType, StringComparer.Ordinal) ? TorchvisionDomain
+        : TorchDomain;
 }

@@ -114,6 +114,22 @@ internal static class PoolKernels
         };
     }
 
+    /// <summary>The output shape of region pooling, (K, C, OH, OW) or (K, OH, OW, C).</summary>
+    private static int[] RegionShape(TensorLayout layout, NpyArray x, int k, int outputHeight, int outputWidth)
+    {
+        int c = layout == TensorLayout.ChannelsFirst ? x.Shape[1] : x.Shape[^1];
+        return layout == TensorLayout.ChannelsFirst ? [k, c, outputHeight, outputWidth] : [k, outputHeight, outputWidth, c];
+    }
+
+    /// <summary>A gradient of the output must have the input's type and the output's shape.</summary>
+    private static void CheckGradOutput(string op, NpyArray x, NpyArray gradOutput, int[] outShape)
+    {
+        if (gradOutput.DType != x.DType || !gradOutput.Shape.AsSpan().SequenceEqual(outShape))
+        {
+            throw new OperatorException($"{op}: grad_output must be {Name(x)} of shape {AttributeReader.Format(outShape)}, got {Name(gradOutput)} of shape {AttributeReader.Format(gradOutput.Shape)}.");
+        }
+    }
+
     public static NpyArray RoiAlignForward(string op, TensorLayout layout, NpyArray x, NpyArray rois, NpyArray batchIndices, RoiAlignOptions options) => x.DType switch
     {
         NpyDType.Float32 => RoiAlignRun<float>(op, layout, x, rois, batchIndices, options, null),
@@ -141,25 +157,87 @@ internal static class PoolKernels
             throw new OperatorException($"{op}: batch_indices must be a 1-D int64 tensor, got {Name(batchIndices)} of shape {AttributeReader.Format(batchIndices.Shape)}.");
         }
 
-        int k = rois.Shape[0];
-        int c = layout == TensorLayout.ChannelsFirst ? x.Shape[1] : x.Shape[^1];
-        int[] outShape = layout == TensorLayout.ChannelsFirst
-            ? [k, c, options.OutputHeight, options.OutputWidth]
-            : [k, options.OutputHeight, options.OutputWidth, c];
+        int[] outShape = RegionShape(layout, x, rois.Shape[0], options.OutputHeight, options.OutputWidth);
         if (gradOutput is null)
         {
-            var y = new T[(long)k * c * options.OutputHeight * options.OutputWidth];
+            var y = new T[outShape.Aggregate(1L, (a, b) => a * b)];
             NeuralPool.Operators.RoiAlign.Forward(layout, x.Shape, x.GetData<T>(), rois.GetData<T>(), batchIndices.GetData<long>(), options, y);
             return new NpyArray(x.DType, outShape, y);
         }
 
-        if (gradOutput.DType != x.DType || !gradOutput.Shape.AsSpan().SequenceEqual(outShape))
-        {
-            throw new OperatorException($"{op}: grad_output must be {Name(x)} of shape {AttributeReader.Format(outShape)}, got {Name(gradOutput)} of shape {AttributeReader.Format(gradOutput.Shape)}.");
-        }
-
+        CheckGradOutput(op, x, gradOutput, outShape);
         var gx = new T[x.Length];
         NeuralPool.Operators.RoiAlign.Backward(layout, x.Shape, rois.GetData<T>(), batchIndices.GetData<long>(), options, gradOutput.GetData<T>(), gx);
+        return new NpyArray(x.DType, x.Shape, gx);
+    }
+
+    /// <summary>K × 5 boxes (batch, x1, y1, x2, y2) as RoIAlign's K × 4 rois and K batch indices (torchvision's boxes format).</summary>
+    public static (NpyArray Rois, NpyArray BatchIndices) SplitBoxes(string op, NpyArray x, NpyArray boxes)
+    {
+        if (boxes.DType != x.DType || boxes.Shape.Length != 2 || boxes.Shape[1] != 5)
+        {
+            throw new OperatorException($"{op}: boxes must be a K x 5 {Name(x)} tensor (batch, x1, y1, x2, y2), got {Name(boxes)} of shape {AttributeReader.Format(boxes.Shape)}.");
+        }
+
+        int k = boxes.Shape[0];
+        var batch = new long[k];
+        double[] b = boxes.DType == NpyDType.Float32 ? [.. boxes.GetData<float>().ToArray().Select(v => (double)v)] : boxes.GetData<double>().ToArray();
+        var rois = new double[k * 4];
+        for (int i = 0; i < k; i++)
+        {
+            if (!double.IsFinite(b[i * 5]))
+            {
+                throw new OperatorException($"{op}: batch entry {b[i * 5]} of box {i} is not a finite number.");
+            }
+
+            batch[i] = (long)Math.Truncate(b[i * 5]);
+            Array.Copy(b, (i * 5) + 1, rois, i * 4, 4);
+        }
+
+        NpyArray roiArray = boxes.DType == NpyDType.Float32
+            ? new NpyArray(NpyDType.Float32, [k, 4], rois.Select(v => (float)v).ToArray())
+            : new NpyArray(NpyDType.Float64, [k, 4], rois);
+        return (roiArray, new NpyArray(NpyDType.Int64, [k], batch));
+    }
+
+    public static NpyArray RoiPoolForward(string op, TensorLayout layout, NpyArray x, NpyArray boxes, RoiPoolOptions options) => x.DType switch
+    {
+        NpyDType.Float32 => RoiPoolRun<float>(op, layout, x, boxes, options, null),
+        NpyDType.Float64 => RoiPoolRun<double>(op, layout, x, boxes, options, null),
+        _ => throw UnsupportedType(op, x),
+    };
+
+    public static NpyArray RoiPoolBackward(string op, TensorLayout layout, NpyArray x, NpyArray boxes, RoiPoolOptions options, NpyArray gradOutput) => x.DType switch
+    {
+        NpyDType.Float32 => RoiPoolRun<float>(op, layout, x, boxes, options, gradOutput),
+        NpyDType.Float64 => RoiPoolRun<double>(op, layout, x, boxes, options, gradOutput),
+        _ => throw UnsupportedType(op + " backward", x),
+    };
+
+    private static NpyArray RoiPoolRun<T>(string op, TensorLayout layout, NpyArray x, NpyArray boxes, RoiPoolOptions options, NpyArray? gradOutput)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (boxes.DType != x.DType || boxes.Shape.Length != 2 || boxes.Shape[1] != 5)
+        {
+            throw new OperatorException($"{op}: boxes must be a K x 5 {Name(x)} tensor (batch, x1, y1, x2, y2), got {Name(boxes)} of shape {AttributeReader.Format(boxes.Shape)}.");
+        }
+
+        if (x.Shape.Length != 4)
+        {
+            throw new OperatorException($"{op}: input must be 4-D, got shape {AttributeReader.Format(x.Shape)}.");
+        }
+
+        int[] outShape = RegionShape(layout, x, boxes.Shape[0], options.OutputHeight, options.OutputWidth);
+        if (gradOutput is null)
+        {
+            var y = new T[outShape.Aggregate(1L, (a, b) => a * b)];
+            NeuralPool.Operators.RoiPool.Forward(layout, x.Shape, x.GetData<T>(), boxes.GetData<T>(), options, y);
+            return new NpyArray(x.DType, outShape, y);
+        }
+
+        CheckGradOutput(op, x, gradOutput, outShape);
+        var gx = new T[x.Length];
+        NeuralPool.Operators.RoiPool.Backward(layout, x.Shape, x.GetData<T>(), boxes.GetData<T>(), options, gradOutput.GetData<T>(), gx);
         return new NpyArray(x.DType, x.Shape, gx);
     }
 

@@ -102,7 +102,7 @@ public static class RoiAlign
                             acc /= T.CreateChecked(Math.Max(bin.GridH * bin.GridW, 1));
                         }
 
-                        output[OutIndex(layout, k, c, oh, ow, r, ch, ph, pw)] = acc;
+                        output[RegionPooling.OutIndex(layout, c, oh, ow, r, ch, ph, pw)] = acc;
                     }
                 }
             }
@@ -135,7 +135,7 @@ public static class RoiAlign
                 {
                     for (int pw = 0; pw < ow; pw++)
                     {
-                        T g = gradOutput[OutIndex(layout, k, c, oh, ow, r, ch, ph, pw)] / count;
+                        T g = gradOutput[RegionPooling.OutIndex(layout, c, oh, ow, r, ch, ph, pw)] / count;
                         for (int iy = 0; iy < bin.GridH; iy++)
                         {
                             for (int ix = 0; ix < bin.GridW; ix++)
@@ -146,10 +146,10 @@ public static class RoiAlign
                                     continue;
                                 }
 
-                                gradInput[InIndex(layout, c, h, w, b, ch, s.YLow, s.XLow)] += g * s.W1;
-                                gradInput[InIndex(layout, c, h, w, b, ch, s.YLow, s.XHigh)] += g * s.W2;
-                                gradInput[InIndex(layout, c, h, w, b, ch, s.YHigh, s.XLow)] += g * s.W3;
-                                gradInput[InIndex(layout, c, h, w, b, ch, s.YHigh, s.XHigh)] += g * s.W4;
+                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ch, s.YLow, s.XLow)] += g * s.W1;
+                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ch, s.YLow, s.XHigh)] += g * s.W2;
+                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ch, s.YHigh, s.XLow)] += g * s.W3;
+                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ch, s.YHigh, s.XHigh)] += g * s.W4;
                             }
                         }
                     }
@@ -222,35 +222,14 @@ public static class RoiAlign
     }
 
     private static T Read<T>(ReadOnlySpan<T> x, TensorLayout layout, int c, int h, int w, long b, int ch, int y, int xx)
-        => x[InIndex(layout, c, h, w, b, ch, y, xx)];
-
-    private static int InIndex(TensorLayout layout, int c, int h, int w, long b, int ch, int y, int x) =>
-        (int)(layout == TensorLayout.ChannelsFirst
-            ? ((((b * c) + ch) * h) + y) * w + x
-            : ((((b * h) + y) * w) + x) * c + ch);
-
-    private static int OutIndex(TensorLayout layout, int k, int c, int oh, int ow, int r, int ch, int ph, int pw) =>
-        layout == TensorLayout.ChannelsFirst
-            ? ((((r * c) + ch) * oh) + ph) * ow + pw
-            : ((((r * oh) + ph) * ow) + pw) * c + ch;
+        => x[RegionPooling.InIndex(layout, c, h, w, b, ch, y, xx)];
 
     private static (int N, int C, int H, int W, int K) Validate<T>(TensorLayout layout, ReadOnlySpan<int> inputShape, int inputLength,
         ReadOnlySpan<T> rois, ReadOnlySpan<long> batchIndices, in RoiAlignOptions o, int outputLength, string outputName)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check.FloatType<T>("RoIAlign");
-        var (n, c, sizes) = PoolGeometry.SplitShape(inputShape, layout, 2);
-        int h = sizes[0], w = sizes[1];
-        if (o.OutputHeight <= 0 || o.OutputWidth <= 0)
-        {
-            ThrowHelper.Argument("options", $"output size ({o.OutputHeight}, {o.OutputWidth}) must be positive.");
-        }
-
-        if (!double.IsFinite(o.SpatialScale))
-        {
-            ThrowHelper.Argument("options", $"spatial scale {o.SpatialScale} must be finite.");
-        }
-
+        var (n, c, h, w) = RegionPooling.CheckInput(layout, inputShape, inputLength, o.OutputHeight, o.OutputWidth, o.SpatialScale);
         if (rois.Length % 4 != 0)
         {
             ThrowHelper.Argument(nameof(rois), $"rois has {rois.Length} values, not a multiple of 4 (x1, y1, x2, y2 per RoI).");
@@ -266,7 +245,6 @@ public static class RoiAlign
             }
         }
 
-        ThrowHelper.CheckLength("input", inputLength, (long)n * c * h * w, "input", inputShape);
         ThrowHelper.CheckLength(outputName, outputLength, (long)k * c * o.OutputHeight * o.OutputWidth, outputName);
         return (n, c, h, w, k);
     }

@@ -29,6 +29,18 @@ internal static class Harness
     }
 
     /// <summary>The physical shape of a channels-first shape in <paramref name="layout"/>.</summary>
+    /// <summary>Both layouts with float and double.</summary>
+    public static TheoryData<TensorLayout, string> LayoutsAndTypes() => new()
+    {
+        { TensorLayout.ChannelsFirst, "float" },
+        { TensorLayout.ChannelsFirst, "double" },
+        { TensorLayout.ChannelsLast, "float" },
+        { TensorLayout.ChannelsLast, "double" },
+    };
+
+    /// <summary>Both layouts.</summary>
+    public static TheoryData<TensorLayout> Layouts() => new() { TensorLayout.ChannelsFirst, TensorLayout.ChannelsLast };
+
     public static int[] Shape(int[] channelsFirst, TensorLayout layout) =>
         layout == TensorLayout.ChannelsFirst ? channelsFirst : LayoutTranspose.ChannelsLastShape(channelsFirst);
 

@@ -14,15 +14,9 @@ public sealed class RoiAlignTests
 {
     private const double Sentinel = 4242;
 
-    public static TheoryData<TensorLayout, string> LayoutsAndTypes => new()
-    {
-        { TensorLayout.ChannelsFirst, "float" },
-        { TensorLayout.ChannelsFirst, "double" },
-        { TensorLayout.ChannelsLast, "float" },
-        { TensorLayout.ChannelsLast, "double" },
-    };
+    public static TheoryData<TensorLayout, string> LayoutsAndTypes => Harness.LayoutsAndTypes();
 
-    public static TheoryData<TensorLayout> Layouts => new() { TensorLayout.ChannelsFirst, TensorLayout.ChannelsLast };
+    public static TheoryData<TensorLayout> Layouts => Harness.Layouts();
 
     // ------------------------------------------------------------------ random sweeps against the oracle
 
