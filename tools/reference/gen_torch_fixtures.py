@@ -626,11 +626,17 @@ def versions_text():
     return "\n".join(lines) + "\n"
 
 
-def main(argv):
-    out_dir = Path(argv[1]).resolve() if len(argv) > 1 else DEFAULT_OUT_DIR
+def fresh_output_dir(argv, default):
+    """The output folder (argv[1] or the default), deleted and recreated empty."""
+    out_dir = Path(argv[1]).resolve() if len(argv) > 1 else default
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
+    return out_dir
+
+
+def main(argv):
+    out_dir = fresh_output_dir(argv, DEFAULT_OUT_DIR)
     counts = collections.OrderedDict()
     for fam_i, (op, maker, nf, ng, scen_f, scen_g, data_f, data_g) in enumerate(families()):
         for dtype, dname, off in ((np.float32, "f32", 0), (np.float64, "f64", 3)):

@@ -17,7 +17,6 @@ case name. The output folder is deleted and recreated on each run.
 Usage:  /usr/bin/python3 tools/reference/gen_torchvision_fixtures.py [output_dir]
 """
 
-import shutil
 import sys
 import zlib
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 import torch
 import torchvision
 
-from gen_torch_fixtures import write_case  # same case layout (FORMAT.md)
+from gen_torch_fixtures import fresh_output_dir, write_case  # same case layout (FORMAT.md)
 
 torch.set_num_threads(1)
 
@@ -102,10 +101,7 @@ def cases():
 
 
 def main(argv):
-    out_dir = Path(argv[1]).resolve() if len(argv) > 1 else DEFAULT_OUT_DIR
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    out_dir = fresh_output_dir(argv, DEFAULT_OUT_DIR)
     count = 0
     for op, dname, dtype, grad, i in cases():
         name = "%s_%s_%s_%03d" % (op, "grad" if grad else "fwd", dname, i)

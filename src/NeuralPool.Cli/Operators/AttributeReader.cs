@@ -95,6 +95,30 @@ internal sealed class AttributeReader
         throw Bad(name, v, "a number");
     }
 
+    /// <summary>A number or a list of numbers; absent or null gives an empty array.</summary>
+    public double[] Doubles(string name)
+    {
+        if (!Has(name))
+        {
+            return [];
+        }
+
+        var v = _values[name];
+        if (v.ValueKind == JsonValueKind.Array)
+        {
+            var result = new double[v.GetArrayLength()];
+            int i = 0;
+            foreach (var item in v.EnumerateArray())
+            {
+                result[i++] = item.ValueKind == JsonValueKind.Number && item.TryGetDouble(out double e) ? e : throw Bad(name, item, "a number");
+            }
+
+            return result;
+        }
+
+        return [Double(name)!.Value];
+    }
+
     /// <summary>A boolean given as true/false or 0/1.</summary>
     public bool Bool(string name, bool fallback)
     {

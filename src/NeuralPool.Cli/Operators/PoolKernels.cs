@@ -114,6 +114,46 @@ internal static class PoolKernels
         };
     }
 
+    public static NpyArray[] FractionalForward(string op, TensorLayout layout, NpyArray x, NpyArray samples, int[] kernel, int[] outputSize, bool withIndices) => x.DType switch
+    {
+        NpyDType.Float32 => FractionalRun<float>(op, layout, x, samples, kernel, outputSize, null, withIndices),
+        NpyDType.Float64 => FractionalRun<double>(op, layout, x, samples, kernel, outputSize, null, withIndices),
+        _ => throw UnsupportedType(op, x),
+    };
+
+    public static NpyArray FractionalBackward(string op, TensorLayout layout, NpyArray x, NpyArray samples, int[] kernel, int[] outputSize, NpyArray gradOutput) => x.DType switch
+    {
+        NpyDType.Float32 => FractionalRun<float>(op, layout, x, samples, kernel, outputSize, gradOutput, false)[0],
+        NpyDType.Float64 => FractionalRun<double>(op, layout, x, samples, kernel, outputSize, gradOutput, false)[0],
+        _ => throw UnsupportedType(op + " backward", x),
+    };
+
+    private static NpyArray[] FractionalRun<T>(string op, TensorLayout layout, NpyArray x, NpyArray samples, int[] kernel, int[] outputSize, NpyArray? gradOutput, bool withIndices)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rank = x.Shape.Length - 2;
+        if (samples.DType != x.DType || samples.Shape.Length != 3 || samples.Shape[2] != rank)
+        {
+            throw new OperatorException($"{op}: _random_samples must be an N x C x {rank} {Name(x)} tensor, got {Name(samples)} of shape {AttributeReader.Format(samples.Shape)}.");
+        }
+
+        int[] outShape = UnpoolShape(layout, x.Shape, outputSize);
+        if (gradOutput is null)
+        {
+            long count = outShape.Aggregate(1L, (a, b) => a * b);
+            var y = new T[count];
+            var idx = withIndices ? new long[count] : [];
+            NeuralPool.Operators.FractionalMaxPool.Forward(layout, x.Shape, kernel, outputSize, samples.GetData<T>(), x.GetData<T>(), y, idx);
+            NpyArray values = new(x.DType, outShape, y);
+            return withIndices ? [values, new NpyArray(NpyDType.Int64, outShape, idx)] : [values];
+        }
+
+        CheckGradOutput(op, x, gradOutput, outShape);
+        var gx = new T[x.Length];
+        NeuralPool.Operators.FractionalMaxPool.Backward(layout, x.Shape, kernel, outputSize, samples.GetData<T>(), x.GetData<T>(), gradOutput.GetData<T>(), gx);
+        return [new NpyArray(x.DType, x.Shape, gx)];
+    }
+
     /// <summary>The output shape of region pooling, (K, C, OH, OW) or (K, OH, OW, C).</summary>
     private static int[] RegionShape(TensorLayout layout, NpyArray x, int k, int outputHeight, int outputWidth)
     {

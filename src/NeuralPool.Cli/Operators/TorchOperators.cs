@@ -15,6 +15,7 @@ internal static class TorchOperators
     [
         .. Family("max_pool"), .. Family("avg_pool"), .. Family("lp_pool"),
         .. Family("adaptive_max_pool"), .. Family("adaptive_avg_pool"), .. Family("max_unpool"),
+        "fractional_max_pool2d", "fractional_max_pool3d",
     ];
 
     public static PoolOperator Resolve(string op, IReadOnlyDictionary<string, JsonElement> attributes, bool grad)
@@ -33,6 +34,7 @@ internal static class TorchOperators
             "lp_pool" => LpPool(op, rank, attributes, grad),
             "adaptive_max_pool" => AdaptiveMaxPool(op, rank, attributes, grad),
             "adaptive_avg_pool" => AdaptiveAvgPool(op, rank, attributes, grad),
+            "fractional_max_pool" => FractionalMaxPool(op, rank, attributes, grad),
             _ => MaxUnpool(op, rank, attributes, grad),
         };
     }
@@ -158,6 +160,40 @@ internal static class TorchOperators
                 [PoolKernels.UnpoolForward(op, layout, inputs[0], inputs[1], OutputSpatial(inputs[0], layout), IndexEncoding.Plane)],
         };
     }
+
+    /// <summary><c>fractional_max_pool2d/3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples)</c>; the samples are the second input.</summary>
+    private static PoolOperator FractionalMaxPool(string op, int rank, IReadOnlyDictionary<string, JsonElement> attributes, bool grad)
+    {
+        var a = new AttributeReader(op, attributes, "kernel_size", "output_size", "output_ratio", "return_indices");
+        int[] k = a.RequiredInts("kernel_size"), size = a.Ints("output_size");
+        double[] ratio = a.Doubles("output_ratio");
+        bool returnIndices = a.Bool("return_indices", false);
+        if ((size.Length == 0) == (ratio.Length == 0))
+        {
+            throw new OperatorException($"{op}: give exactly one of output_size and output_ratio.");
+        }
+
+        int[] OutputSize(NpyArray x, TensorLayout layout)
+        {
+            int[] spatial = PoolKernels.Spatial(layout, x.Shape);
+            int[] given = size.Length != 0 ? size : NeuralPool.Operators.FractionalMaxPool.OutputSize(spatial, Expand(ratio, rank));
+            return given.Length == 1 ? [.. Enumerable.Repeat(given[0], rank)] : given;
+        }
+
+        return new PoolOperator
+        {
+            Name = grad ? op + " backward" : op,
+            InputNames = grad ? ["input", "_random_samples", "grad_output"] : ["input", "_random_samples"],
+            NonActivationInputs = new HashSet<string>(["_random_samples"], StringComparer.Ordinal),
+            OutputNames = grad ? ["grad_input"] : returnIndices ? ["output", "indices"] : ["output"],
+            SpatialRank = rank,
+            Body = (inputs, layout) => grad
+                ? [PoolKernels.FractionalBackward(op, layout, inputs[0], inputs[1], k, OutputSize(inputs[0], layout), inputs[2])]
+                : PoolKernels.FractionalForward(op, layout, inputs[0], inputs[1], k, OutputSize(inputs[0], layout), returnIndices),
+        };
+    }
+
+    private static double[] Expand(double[] values, int rank) => values.Length == 1 ? [.. Enumerable.Repeat(values[0], rank)] : values;
 
     private static PoolOperator Forward(string op, int rank, bool indices, Func<NpyArray, TensorLayout, NpyArray[]> body) => new()
     {
