@@ -2,8 +2,8 @@
 """Generate the torchvision conformance suite in tests/fixtures/torchvision/ (plus ONNX MaxRoiPool cases).
 
 Every case is a folder holding node.json, input_N.npy and output_N.npy in the format described by the
-conformance FORMAT.md ("domain": "torchvision"). Expected values come from torchvision.ops.roi_pool and
-torchvision.ops.roi_align (CPU, one thread), forward and backward (the gradient with respect to the
+conformance FORMAT.md ("domain": "torchvision"). Expected values come from torchvision.ops.roi_pool,
+torchvision.ops.roi_align and torchvision.ops.ps_roi_align (CPU, one thread), forward and backward (the gradient with respect to the
 input, given a random gradient of the output), float32 and float64.
 
 The boxes exercise the documented quirks: coordinates on .5 (torchvision rounds half away from zero),
@@ -83,6 +83,8 @@ def run(op, x, boxes, attrs, gy):
     bt = torch.from_numpy(boxes)
     if op == "roi_pool":
         y = torchvision.ops.roi_pool(xt, bt, attrs["output_size"], attrs["spatial_scale"])
+    elif op == "ps_roi_align":
+        y = torchvision.ops.ps_roi_align(xt, bt, attrs["output_size"], attrs["spatial_scale"], attrs["sampling_ratio"])
     else:
         y = torchvision.ops.roi_align(xt, bt, attrs["output_size"], attrs["spatial_scale"],
                                       attrs["sampling_ratio"], attrs["aligned"])
@@ -93,7 +95,7 @@ def run(op, x, boxes, attrs, gy):
 
 
 def cases():
-    for op in ("roi_pool", "roi_align"):
+    for op in ("roi_pool", "roi_align", "ps_roi_align"):
         for dname, dtype in (("f32", np.float32), ("f64", np.float64)):
             for grad in (False, True):
                 for i in range(10):
@@ -111,6 +113,10 @@ def main(argv):
         scale = SCALES[i % len(SCALES)]
         size = [rng.randint(1, 5), rng.randint(1, 5)] if i % 2 == 0 else [rng.randint(1, 5)] * 2
         attrs = {"output_size": size, "spatial_scale": scale}
+        if op == "ps_roi_align":
+            c = size[0] * size[1] * rng.randint(1, 3)  # channels: a multiple of the output bins
+            # a degenerate box with an adaptive grid divides by 0 there (NaN); keep the grid fixed for those cases
+            attrs["sampling_ratio"] = [-1, 1, 2][i % 3]
         if op == "roi_align":
             attrs["sampling_ratio"] = [-1, 0, 1, 2][i % 4]
             attrs["aligned"] = bool(i % 3 == 1)

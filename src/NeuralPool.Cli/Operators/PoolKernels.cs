@@ -240,6 +240,47 @@ internal static class PoolKernels
         return (roiArray, new NpyArray(NpyDType.Int64, [k], batch));
     }
 
+    public static NpyArray PsRoiAlignForward(string op, TensorLayout layout, NpyArray x, NpyArray rois, NpyArray batchIndices, PsRoiAlignOptions options) => x.DType switch
+    {
+        NpyDType.Float32 => PsRoiAlignRun<float>(op, layout, x, rois, batchIndices, options, null),
+        NpyDType.Float64 => PsRoiAlignRun<double>(op, layout, x, rois, batchIndices, options, null),
+        _ => throw UnsupportedType(op, x),
+    };
+
+    public static NpyArray PsRoiAlignBackward(string op, TensorLayout layout, NpyArray x, NpyArray rois, NpyArray batchIndices, PsRoiAlignOptions options, NpyArray gradOutput) => x.DType switch
+    {
+        NpyDType.Float32 => PsRoiAlignRun<float>(op, layout, x, rois, batchIndices, options, gradOutput),
+        NpyDType.Float64 => PsRoiAlignRun<double>(op, layout, x, rois, batchIndices, options, gradOutput),
+        _ => throw UnsupportedType(op + " backward", x),
+    };
+
+    private static NpyArray PsRoiAlignRun<T>(string op, TensorLayout layout, NpyArray x, NpyArray rois, NpyArray batchIndices, PsRoiAlignOptions options, NpyArray? gradOutput)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int bins = options.OutputHeight * options.OutputWidth;
+        int c = layout == TensorLayout.ChannelsFirst ? x.Shape[1] : x.Shape[^1];
+        if (bins <= 0 || c % bins != 0)
+        {
+            throw new OperatorException($"{op}: input channels ({c}) must be a multiple of the output bins ({options.OutputHeight} x {options.OutputWidth}).");
+        }
+
+        int k = rois.Shape[0], cOut = c / bins;
+        int[] outShape = layout == TensorLayout.ChannelsFirst
+            ? [k, cOut, options.OutputHeight, options.OutputWidth]
+            : [k, options.OutputHeight, options.OutputWidth, cOut];
+        if (gradOutput is null)
+        {
+            var y = new T[outShape.Aggregate(1L, (a, b) => a * b)];
+            NeuralPool.Operators.PsRoiAlign.Forward(layout, x.Shape, x.GetData<T>(), rois.GetData<T>(), batchIndices.GetData<long>(), options, y);
+            return new NpyArray(x.DType, outShape, y);
+        }
+
+        CheckGradOutput(op, x, gradOutput, outShape);
+        var gx = new T[x.Length];
+        NeuralPool.Operators.PsRoiAlign.Backward(layout, x.Shape, rois.GetData<T>(), batchIndices.GetData<long>(), options, gradOutput.GetData<T>(), gx);
+        return new NpyArray(x.DType, x.Shape, gx);
+    }
+
     public static NpyArray RoiPoolForward(string op, TensorLayout layout, NpyArray x, NpyArray boxes, RoiPoolOptions options) => x.DType switch
     {
         NpyDType.Float32 => RoiPoolRun<float>(op, layout, x, boxes, options, null),

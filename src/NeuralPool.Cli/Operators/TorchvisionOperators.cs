@@ -5,17 +5,19 @@ namespace NeuralPool.Cli.Operators;
 
 /// <summary>
 /// <c>torchvision.ops</c> region pooling with torchvision's names and defaults: <c>roi_pool(input, boxes,
-/// output_size, spatial_scale=1.0)</c> and <c>roi_align(input, boxes, output_size, spatial_scale=1.0,
-/// sampling_ratio=-1, aligned=False)</c>, boxes as a K × 5 tensor (batch, x1, y1, x2, y2).
+/// output_size, spatial_scale=1.0)</c>, <c>roi_align(input, boxes, output_size, spatial_scale=1.0,
+/// sampling_ratio=-1, aligned=False)</c> and <c>ps_roi_align(input, boxes, output_size, spatial_scale=1.0,
+/// sampling_ratio=-1)</c>, boxes as a K × 5 tensor (batch, x1, y1, x2, y2).
 /// </summary>
 internal static class TorchvisionOperators
 {
-    public static readonly string[] Names = ["roi_pool", "roi_align"];
+    public static readonly string[] Names = ["roi_pool", "roi_align", "ps_roi_align"];
 
     public static PoolOperator Resolve(string opType, IReadOnlyDictionary<string, JsonElement> attributes, bool grad) => opType switch
     {
         "roi_pool" => RoiPool(attributes, grad),
         "roi_align" => RoiAlign(attributes, grad),
+        "ps_roi_align" => PsRoiAlign(attributes, grad),
         _ => throw new UnsupportedOperatorException($"torchvision operator '{opType}' is not implemented (supported: {string.Join(", ", Names)})."),
     };
 
@@ -53,6 +55,21 @@ internal static class TorchvisionOperators
             return grad
                 ? [PoolKernels.RoiAlignBackward(op, layout, inputs[0], rois, batch, options, inputs[2])]
                 : [PoolKernels.RoiAlignForward(op, layout, inputs[0], rois, batch, options)];
+        });
+    }
+
+    private static PoolOperator PsRoiAlign(IReadOnlyDictionary<string, JsonElement> attributes, bool grad)
+    {
+        const string op = "ps_roi_align";
+        var a = new AttributeReader(op, attributes, "output_size", "spatial_scale", "sampling_ratio");
+        var (oh, ow) = OutputSize(op, a);
+        var options = new PsRoiAlignOptions(oh, ow, a.Double("spatial_scale") ?? 1.0, a.Int("sampling_ratio") ?? -1);
+        return Region(op, grad, (inputs, layout) =>
+        {
+            var (rois, batch) = PoolKernels.SplitBoxes(op, inputs[0], inputs[1]);
+            return grad
+                ? [PoolKernels.PsRoiAlignBackward(op, layout, inputs[0], rois, batch, options, inputs[2])]
+                : [PoolKernels.PsRoiAlignForward(op, layout, inputs[0], rois, batch, options)];
         });
     }
 

@@ -57,7 +57,7 @@ public static class RoiAlign
         int oh = options.OutputHeight, ow = options.OutputWidth;
         for (int r = 0; r < k; r++)
         {
-            var bin = Bins<T>(rois.Slice(r * 4, 4), options);
+            var bin = RegionPooling.Bins(rois.Slice(r * 4, 4), options.SpatialScale, options.Aligned, options.OutputHeight, options.OutputWidth, options.SamplingRatio);
             long b = batchIndices[r];
             for (int ch = 0; ch < c; ch++)
             {
@@ -126,7 +126,7 @@ public static class RoiAlign
         gradInput.Clear();
         for (int r = 0; r < k; r++)
         {
-            var bin = Bins<T>(rois.Slice(r * 4, 4), options);
+            var bin = RegionPooling.Bins(rois.Slice(r * 4, 4), options.SpatialScale, options.Aligned, options.OutputHeight, options.OutputWidth, options.SamplingRatio);
             long b = batchIndices[r];
             T count = T.CreateChecked(bin.GridH * bin.GridW);
             for (int ch = 0; ch < c; ch++)
@@ -159,68 +159,6 @@ public static class RoiAlign
 
     }
 
-    private readonly record struct Corners<T>(bool Inside, int YLow, int YHigh, int XLow, int XHigh, T W1, T W2, T W3, T W4);
-
-    private readonly record struct BinGrid(double StartH, double StartW, double BinH, double BinW, int GridH, int GridW)
-    {
-        public Corners<T> At<T>(int ph, int pw, int iy, int ix, int h, int w)
-            where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            T y = T.CreateChecked(StartH) + (T.CreateChecked(ph) * T.CreateChecked(BinH)) + ((T.CreateChecked(iy) + T.CreateChecked(0.5)) * T.CreateChecked(BinH) / T.CreateChecked(GridH));
-            T x = T.CreateChecked(StartW) + (T.CreateChecked(pw) * T.CreateChecked(BinW)) + ((T.CreateChecked(ix) + T.CreateChecked(0.5)) * T.CreateChecked(BinW) / T.CreateChecked(GridW));
-            if (!(y >= -T.One && y <= T.CreateChecked(h) && x >= -T.One && x <= T.CreateChecked(w)))
-            {
-                return default;
-            }
-
-            y = T.Max(y, T.Zero);
-            x = T.Max(x, T.Zero);
-            int yl = int.CreateTruncating(y), xl = int.CreateTruncating(x), yh, xh;
-            if (yl >= h - 1)
-            {
-                yh = yl = h - 1;
-                y = T.CreateChecked(yl);
-            }
-            else
-            {
-                yh = yl + 1;
-            }
-
-            if (xl >= w - 1)
-            {
-                xh = xl = w - 1;
-                x = T.CreateChecked(xl);
-            }
-            else
-            {
-                xh = xl + 1;
-            }
-
-            T ly = y - T.CreateChecked(yl), lx = x - T.CreateChecked(xl);
-            T hy = T.One - ly, hx = T.One - lx;
-            return new Corners<T>(true, yl, yh, xl, xh, hy * hx, hy * lx, ly * hx, ly * lx);
-        }
-    }
-
-    private static BinGrid Bins<T>(ReadOnlySpan<T> box, in RoiAlignOptions o)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        double off = o.Aligned ? 0.5 : 0.0;
-        double x1 = (double.CreateChecked(box[0]) * o.SpatialScale) - off, y1 = (double.CreateChecked(box[1]) * o.SpatialScale) - off;
-        double x2 = (double.CreateChecked(box[2]) * o.SpatialScale) - off, y2 = (double.CreateChecked(box[3]) * o.SpatialScale) - off;
-        double rw = x2 - x1, rh = y2 - y1;
-        if (!o.Aligned)
-        {
-            rw = Math.Max(rw, 1.0);
-            rh = Math.Max(rh, 1.0);
-        }
-
-        double bh = rh / o.OutputHeight, bw = rw / o.OutputWidth;
-        int gh = o.SamplingRatio > 0 ? o.SamplingRatio : (int)Math.Ceiling(rh / o.OutputHeight);
-        int gw = o.SamplingRatio > 0 ? o.SamplingRatio : (int)Math.Ceiling(rw / o.OutputWidth);
-        return new BinGrid(y1, x1, bh, bw, Math.Max(gh, 0), Math.Max(gw, 0));
-    }
-
     private static T Read<T>(ReadOnlySpan<T> x, TensorLayout layout, int c, int h, int w, long b, int ch, int y, int xx)
         => x[RegionPooling.InIndex(layout, c, h, w, b, ch, y, xx)];
 
@@ -230,21 +168,7 @@ public static class RoiAlign
     {
         Check.FloatType<T>("RoIAlign");
         var (n, c, h, w) = RegionPooling.CheckInput(layout, inputShape, inputLength, o.OutputHeight, o.OutputWidth, o.SpatialScale);
-        if (rois.Length % 4 != 0)
-        {
-            ThrowHelper.Argument(nameof(rois), $"rois has {rois.Length} values, not a multiple of 4 (x1, y1, x2, y2 per RoI).");
-        }
-
-        int k = rois.Length / 4;
-        ThrowHelper.CheckLength(nameof(batchIndices), batchIndices.Length, k, "batchIndices");
-        for (int i = 0; i < k; i++)
-        {
-            if ((ulong)batchIndices[i] >= (ulong)n)
-            {
-                ThrowHelper.Argument(nameof(batchIndices), $"batch index {batchIndices[i]} of RoI {i} is outside the batch of {n}.");
-            }
-        }
-
+        int k = RegionPooling.CheckRois(rois, batchIndices, n);
         ThrowHelper.CheckLength(outputName, outputLength, (long)k * c * o.OutputHeight * o.OutputWidth, outputName);
         return (n, c, h, w, k);
     }

@@ -127,12 +127,12 @@ public class ConformCommandTests
         Assert.True(lines.Length > 400, $"only {lines.Length - 1} cases found in tests/fixtures/torch");
     }
 
-    /// <summary>torchvision roi_pool and roi_align (and ONNX MaxRoiPool with torchvision's arithmetic), forward and backward, both layouts.</summary>
+    /// <summary>torchvision roi_pool, roi_align and ps_roi_align (and ONNX MaxRoiPool with torchvision's arithmetic), forward and backward, both layouts.</summary>
     [Fact]
     public void TorchvisionFixturesHaveNoFailures()
     {
         var lines = RunCleanSuite("torchvision");
-        foreach (string op in new[] { "roi_pool_fwd", "roi_pool_grad", "roi_align_fwd", "roi_align_grad", "onnx_maxroipool_fwd", "onnx_maxroipool_grad" })
+        foreach (string op in new[] { "roi_pool_fwd", "roi_pool_grad", "roi_align_fwd", "roi_align_grad", "ps_roi_align_fwd", "ps_roi_align_grad", "onnx_maxroipool_fwd", "onnx_maxroipool_grad" })
         {
             Assert.Contains(lines, l => l.StartsWith("PASS " + op, StringComparison.Ordinal));
         }

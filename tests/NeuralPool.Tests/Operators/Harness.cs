@@ -29,6 +29,33 @@ internal static class Harness
     }
 
     /// <summary>The physical shape of a channels-first shape in <paramref name="layout"/>.</summary>
+    /// <summary>
+    /// Asserts that <paramref name="gradInput"/> is d(Σ gradOutput·y)/dx by central differences, where
+    /// <paramref name="forward"/> writes y for x (every <paramref name="step"/>-th element of x is probed).
+    /// </summary>
+    public static void AssertGradient(double[] x, double[] gradOutput, double[] gradInput, Action<double[], double[]> forward,
+        double eps = 1e-4, double tolerance = 1e-6, int step = 1)
+    {
+        var y = new double[gradOutput.Length];
+        double Loss()
+        {
+            forward(x, y);
+            return y.Zip(gradOutput, (a, b) => a * b).Sum();
+        }
+
+        for (int i = 0; i < x.Length; i += step)
+        {
+            double keep = x[i];
+            x[i] = keep + eps;
+            double plus = Loss();
+            x[i] = keep - eps;
+            double minus = Loss();
+            x[i] = keep;
+            double numeric = (plus - minus) / (2 * eps);
+            Assert.True(Math.Abs(numeric - gradInput[i]) < tolerance, $"element {i}: finite difference {numeric}, gradient {gradInput[i]}");
+        }
+    }
+
     /// <summary>Both layouts with float and double.</summary>
     public static TheoryData<TensorLayout, string> LayoutsAndTypes() => new()
     {

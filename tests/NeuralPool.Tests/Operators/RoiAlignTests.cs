@@ -59,7 +59,6 @@ public sealed class RoiAlignTests
     {
         foreach (var c in RandomCases(seed: 13, count: 40))
         {
-            const double eps = 1e-3;
             var o = c.Options;
             var shape = Harness.Shape(c.Shape, layout);
             var x = Harness.ToLibrary<double>(c.X, c.Shape, layout);
@@ -67,30 +66,7 @@ public sealed class RoiAlignTests
             var gy = TestData.Make(DataKind.Normal, outLength, new Random(5));
             var dx = Enumerable.Repeat(double.NaN, x.Length).ToArray();
             RoiAlign.Backward<double>(layout, shape, c.Rois, c.Batch, o, gy, dx);
-            var y = new double[outLength];
-            double Loss()
-            {
-                RoiAlign.Forward<double>(layout, shape, x, c.Rois, c.Batch, o, y);
-                double sum = 0;
-                for (int i = 0; i < y.Length; i++)
-                {
-                    sum += gy[i] * y[i];
-                }
-
-                return sum;
-            }
-
-            for (int i = 0; i < x.Length; i++)
-            {
-                double keep = x[i];
-                x[i] = keep + eps;
-                double plus = Loss();
-                x[i] = keep - eps;
-                double minus = Loss();
-                x[i] = keep;
-                double numeric = (plus - minus) / (2 * eps);
-                Assert.True(Math.Abs(numeric - dx[i]) <= 1e-8 * Math.Max(1, Math.Abs(numeric)), $"{c} {layout}: dx[{i}] = {dx[i]:R}, finite difference {numeric:R}");
-            }
+            Harness.AssertGradient(x, gy, dx, (input, y) => RoiAlign.Forward<double>(layout, shape, input, c.Rois, c.Batch, o, y), eps: 1e-3, tolerance: 1e-8);
         }
     }
 
