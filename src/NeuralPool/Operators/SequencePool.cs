@@ -187,7 +187,7 @@ public static class SequencePool
         }
     }
 
-    private static bool[] MaskOf(ReadOnlySpan<int> lengths, int batch, int steps)
+    internal static bool[] MaskOf(ReadOnlySpan<int> lengths, int batch, int steps)
     {
         ThrowHelper.CheckLength(nameof(lengths), lengths.Length, batch, "lengths");
         var mask = new bool[batch * steps];
