@@ -124,42 +124,16 @@ public static class AttentionPool
     private static void Softmax<T>(ReadOnlySpan<T> x, int b, int steps, int features, ReadOnlySpan<bool> mask, ReadOnlySpan<T> q, Span<T> alpha)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T top = T.NegativeInfinity;
-        bool any = false;
         for (int t = 0; t < steps; t++)
         {
             alpha[t] = mask[(b * steps) + t] ? Dot(x.Slice(((b * steps) + t) * features, features), q) : T.Zero;
-            if (mask[(b * steps) + t])
-            {
-                top = any ? T.Max(top, alpha[t]) : alpha[t];
-                any = true;
-            }
         }
 
-        T sum = T.Zero;
-        for (int t = 0; t < steps; t++)
-        {
-            alpha[t] = mask[(b * steps) + t] ? T.Exp(alpha[t] - top) : T.Zero;
-            sum += alpha[t];
-        }
-
-        for (int t = 0; t < steps && any; t++)
-        {
-            alpha[t] /= sum;
-        }
+        MaskedSoftmax.Normalize(alpha, mask.Slice(b * steps, steps));
     }
 
     private static T Dot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T s = T.Zero;
-        for (int i = 0; i < a.Length; i++)
-        {
-            s += a[i] * b[i];
-        }
-
-        return s;
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => MaskedSoftmax.Dot(a, b);
 
     private static void Check(int inputLength, int batch, int steps, int features, int maskLength, int queryLength)
     {

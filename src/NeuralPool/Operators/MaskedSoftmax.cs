@@ -1,0 +1,47 @@
+using System.Numerics;
+
+namespace NeuralPool.Operators;
+
+/// <summary>The softmax over the present entries that attention pooling and fusion share.</summary>
+internal static class MaskedSoftmax
+{
+    /// <summary>Turns <paramref name="scores"/> into weights in place: <c>e^{s−max}</c> normalized over the present entries, 0 elsewhere (all 0 when none is present).</summary>
+    public static void Normalize<T>(Span<T> scores, ReadOnlySpan<bool> present)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T top = T.NegativeInfinity;
+        bool any = false;
+        for (int i = 0; i < scores.Length; i++)
+        {
+            if (present[i])
+            {
+                top = any ? T.Max(top, scores[i]) : scores[i];
+                any = true;
+            }
+        }
+
+        T sum = T.Zero;
+        for (int i = 0; i < scores.Length; i++)
+        {
+            scores[i] = present[i] ? T.Exp(scores[i] - top) : T.Zero;
+            sum += scores[i];
+        }
+
+        for (int i = 0; i < scores.Length && any; i++)
+        {
+            scores[i] /= sum;
+        }
+    }
+
+    public static T Dot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T s = T.Zero;
+        for (int i = 0; i < a.Length; i++)
+        {
+            s += a[i] * b[i];
+        }
+
+        return s;
+    }
+}
