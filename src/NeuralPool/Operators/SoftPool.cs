@@ -51,8 +51,8 @@ public static class SoftPool
             {
                 for (long within = 0; within < outPlane; within++)
                 {
-                    int count = Taps(g, n, c, within, taps);
-                    long o = g.Layout == TensorLayout.ChannelsFirst ? ((((long)n * g.C) + c) * outPlane) + within : ((((long)n * outPlane) + within) * g.C) + c;
+                    int count = WindowTaps.Of(g, n, c, within, taps);
+                    long o = WindowTaps.Output(g, n, c, within);
                     T m = T.NegativeInfinity;
                     bool nan = false;
                     for (int t = 0; t < count; t++)
@@ -94,30 +94,5 @@ public static class SoftPool
                 }
             }
         }
-    }
-
-    /// <summary>Input positions of the valid taps of output <paramref name="within"/> of plane (n, c), in D, H, W scan order.</summary>
-    private static int Taps(in PoolGeometry g, int n, int c, long within, Span<long> into)
-    {
-        int ow = (int)(within % g.W.Out), oh = (int)(within / g.W.Out % g.H.Out), od = (int)(within / g.W.Out / g.H.Out);
-        int count = 0;
-        for (int jd = g.D.FirstValid(od); jd < g.D.EndValid(od); jd++)
-        {
-            int d = g.D.Start(od) + (jd * g.D.Dilation);
-            for (int jh = g.H.FirstValid(oh); jh < g.H.EndValid(oh); jh++)
-            {
-                int h = g.H.Start(oh) + (jh * g.H.Dilation);
-                for (int jw = g.W.FirstValid(ow); jw < g.W.EndValid(ow); jw++)
-                {
-                    int w = g.W.Start(ow) + (jw * g.W.Dilation);
-                    long pos = (((long)d * g.H.In) + h) * g.W.In + w;
-                    into[count++] = g.Layout == TensorLayout.ChannelsFirst
-                        ? ((((long)n * g.C) + c) * g.InputPlane) + pos
-                        : ((((long)n * g.InputPlane) + pos) * g.C) + c;
-                }
-            }
-        }
-
-        return count;
     }
 }
