@@ -43,7 +43,7 @@ public static class SoftPool
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool backward = !gradInput.IsEmpty;
-        Span<long> taps = new long[Math.Max(1, g.KernelVolume)];
+        Span<long> taps = g.KernelVolume <= 256 ? stackalloc long[(int)Math.Max(1, g.KernelVolume)] : new long[g.KernelVolume];
         long outPlane = g.OutputPlane;
         for (int n = 0; n < g.N; n++)
         {

@@ -23,7 +23,7 @@ public static class StochasticPool
     {
         CheckArguments(geometry, input, output.Length, nameof(output));
         ThrowHelper.CheckLength(nameof(indices), indices.Length, geometry.OutputLength, "indices");
-        Span<long> taps = new long[Math.Max(1, geometry.KernelVolume)];
+        Span<long> taps = geometry.KernelVolume <= 256 ? stackalloc long[(int)Math.Max(1, geometry.KernelVolume)] : new long[geometry.KernelVolume];
         for (int n = 0; n < geometry.N; n++)
         {
             for (int c = 0; c < geometry.C; c++)
@@ -87,7 +87,7 @@ public static class StochasticPool
     private static void Eval<T>(in PoolGeometry g, ReadOnlySpan<T> x, Span<T> output, ReadOnlySpan<T> gradOutput, Span<T> gradInput)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Span<long> taps = new long[Math.Max(1, g.KernelVolume)];
+        Span<long> taps = g.KernelVolume <= 256 ? stackalloc long[(int)Math.Max(1, g.KernelVolume)] : new long[g.KernelVolume];
         for (int n = 0; n < g.N; n++)
         {
             for (int c = 0; c < g.C; c++)
