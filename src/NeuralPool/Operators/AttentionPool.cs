@@ -120,6 +120,67 @@ public static class AttentionPool
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Backward(input, batch, steps, features, SequencePool.MaskOf(lengths, batch, steps), query, gradOutput, gradInput, gradQuery);
 
+    /// <summary>Forward for a ragged batch: sequence b is rows <c>[offsets[b], offsets[b + 1])</c> of the (Σ L, D) input; weights (Σ L) follow the rows.</summary>
+    /// <exception cref="ArgumentException">The offsets or a length are invalid; nothing is written then.</exception>
+    public static void ForwardRagged<T>(ReadOnlySpan<T> input, ReadOnlySpan<int> offsets, int features, ReadOnlySpan<T> query, Span<T> output, Span<T> weights = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int batch = SequencePool.CheckOffsets(offsets, input.Length, features);
+        ThrowHelper.CheckLength(nameof(output), output.Length, (long)batch * features, "output");
+        if (!weights.IsEmpty)
+        {
+            ThrowHelper.CheckLength(nameof(weights), weights.Length, input.Length / features, "weights");
+        }
+
+        var (padded, mask, steps) = Pad(input, offsets, features);
+        var paddedWeights = new T[batch * steps];
+        Forward<T>(padded, batch, steps, features, mask, query, output, paddedWeights);
+        for (int b = 0; b < batch && !weights.IsEmpty; b++)
+        {
+            paddedWeights.AsSpan(b * steps, offsets[b + 1] - offsets[b]).CopyTo(weights[offsets[b]..]);
+        }
+    }
+
+    /// <summary>Gradients for a ragged batch, overwriting both.</summary>
+    /// <exception cref="ArgumentException">The offsets or a length are invalid; nothing is written then.</exception>
+    public static void BackwardRagged<T>(ReadOnlySpan<T> input, ReadOnlySpan<int> offsets, int features, ReadOnlySpan<T> query,
+        ReadOnlySpan<T> gradOutput, Span<T> gradInput, Span<T> gradQuery)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int batch = SequencePool.CheckOffsets(offsets, input.Length, features);
+        ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, input.Length, "gradInput");
+        var (padded, mask, steps) = Pad(input, offsets, features);
+        var paddedGrad = new T[padded.Length];
+        Backward<T>(padded, batch, steps, features, mask, query, gradOutput, paddedGrad, gradQuery);
+        for (int b = 0; b < batch; b++)
+        {
+            int rows = offsets[b + 1] - offsets[b];
+            paddedGrad.AsSpan(b * steps * features, rows * features).CopyTo(gradInput[(offsets[b] * features)..]);
+        }
+    }
+
+    /// <summary>The ragged rows laid out as a padded (B, T_max, D) batch with its mask.</summary>
+    private static (T[] Padded, bool[] Mask, int Steps) Pad<T>(ReadOnlySpan<T> input, ReadOnlySpan<int> offsets, int features)
+        where T : unmanaged
+    {
+        int batch = offsets.Length - 1, steps = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            steps = Math.Max(steps, offsets[b + 1] - offsets[b]);
+        }
+
+        var padded = new T[batch * steps * features];
+        var mask = new bool[batch * steps];
+        for (int b = 0; b < batch; b++)
+        {
+            int rows = offsets[b + 1] - offsets[b];
+            input.Slice(offsets[b] * features, rows * features).CopyTo(padded.AsSpan(b * steps * features));
+            mask.AsSpan(b * steps, rows).Fill(true);
+        }
+
+        return (padded, mask, steps);
+    }
+
     /// <summary>The attention weights of sequence b into <paramref name="alpha"/> (0 on padding; all 0 for an empty sequence).</summary>
     private static void Softmax<T>(ReadOnlySpan<T> x, int b, int steps, int features, ReadOnlySpan<bool> mask, ReadOnlySpan<T> q, Span<T> alpha)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -228,7 +228,7 @@ public static class SequencePool
         }
     }
 
-    private static int CheckOffsets(ReadOnlySpan<int> offsets, int inputLength, int features)
+    internal static int CheckOffsets(ReadOnlySpan<int> offsets, int inputLength, int features)
     {
         if (features <= 0 || inputLength % features != 0)
         {

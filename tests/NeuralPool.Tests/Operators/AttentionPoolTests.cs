@@ -52,6 +52,37 @@ public class AttentionPoolTests
     }
 
     [Fact]
+    public void Ragged_EqualsPadded()
+    {
+        var rng = new Random(43);
+        var x = TestData.Make(DataKind.Normal, Batch * Steps * Features, rng);
+        var q = TestData.Make(DataKind.Normal, Features, rng);
+        var ragged = new List<double>();
+        var offsets = new List<int> { 0 };
+        for (int b = 0; b < Batch; b++)
+        {
+            ragged.AddRange(x.Skip(b * Steps * Features).Take(Lengths[b] * Features));
+            offsets.Add(offsets[^1] + Lengths[b]);
+        }
+
+        var padded = new double[Batch * Features];
+        var paddedWeights = new double[Batch * Steps];
+        AttentionPool.Forward(x, Batch, Steps, Features, Lengths, q, padded, paddedWeights);
+        var flat = new double[Batch * Features];
+        var flatWeights = new double[offsets[^1]];
+        AttentionPool.ForwardRagged([.. ragged], [.. offsets], Features, q, flat, flatWeights);
+        Assert.Equal(padded, flat);
+        Assert.Equal(Enumerable.Range(0, Batch).SelectMany(b => paddedWeights.Skip(b * Steps).Take(Lengths[b])), flatWeights);
+
+        var gy = TestData.Make(DataKind.Normal, Batch * Features, rng);
+        var gx = MaxPoolSweepTests.Garbage<double>(ragged.Count);
+        var gq = MaxPoolSweepTests.Garbage<double>(Features);
+        AttentionPool.BackwardRagged([.. ragged], [.. offsets], Features, q, gy, gx, gq);
+        var flatInput = ragged.ToArray();
+        Harness.AssertGradient(flatInput, gy, gx, (input, y) => AttentionPool.ForwardRagged(input, [.. offsets], Features, q, y), eps: 1e-6);
+    }
+
+    [Fact]
     public void Backward_MatchesFiniteDifferencesForInputAndQuery()
     {
         var rng = new Random(42);
