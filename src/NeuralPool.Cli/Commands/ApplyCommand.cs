@@ -16,9 +16,9 @@ internal static class ApplyCommand
 {
     private sealed class Options
     {
-        public Option<string> Op { get; } = new("--op") { Description = "Operator: a torch.nn.functional name (max_pool2d, avg_pool1d, lp_pool3d, adaptive_max_pool2d, max_unpool2d, ...) or an ONNX name (MaxPool, AveragePool, LpPool, GlobalMaxPool, GlobalAveragePool, GlobalLpPool, MaxUnpool).", Required = true };
+        public Option<string> Op { get; } = new("--op") { Description = "Operator: a torch.nn.functional name (max_pool2d, avg_pool1d, lp_pool3d, adaptive_max_pool2d, max_unpool2d, fractional_max_pool2d, ...), a torchvision.ops name (roi_pool, roi_align, ps_roi_align) or an ONNX name (MaxPool, AveragePool, LpPool, GlobalMaxPool, GlobalAveragePool, GlobalLpPool, MaxUnpool, MaxRoiPool, RoiAlign).", Required = true };
 
-        public Option<string?> Domain { get; } = new("--domain") { Description = "torch or onnx (default: onnx for ONNX operator names, else torch)." };
+        public Option<string?> Domain { get; } = new("--domain") { Description = "torch, torchvision or onnx (default: onnx for ONNX operator names, torchvision for its region operators, else torch)." };
 
         public Option<string> Input { get; } = new("--input") { Description = "Input tensor (.npy): N, C, spatial (nchw) or N, spatial, C (nhwc).", Required = true };
 
@@ -60,10 +60,23 @@ internal static class ApplyCommand
 
         public Option<string?> P { get; } = new("--p") { Description = "ONNX LpPool / GlobalLpPool p (default 2)." };
 
+        public Option<string?> Boxes { get; } = new("--boxes") { Description = "Region pooling (torchvision roi_pool, roi_align, ps_roi_align; ONNX MaxRoiPool): the K x 5 boxes (batch, x1, y1, x2, y2) (.npy, the input's float type)." };
+
+        public Option<string?> RandomSamples { get; } = new("--random-samples") { Description = "torch fractional_max_pool2d/3d: the N x C x rank samples in [0, 1) (.npy, the input's float type)." };
+
+        public Option<string?> OutputRatio { get; } = new("--output-ratio") { Description = "torch fractional_max_pool: output size as a fraction of the input, e.g. 0.5 or 0.5,0.7." };
+
+        public Option<string?> SpatialScale { get; } = new("--spatial-scale") { Description = "Region pooling: factor from box coordinates to input coordinates (default 1)." };
+
+        public Option<string?> SamplingRatio { get; } = new("--sampling-ratio") { Description = "torchvision roi_align / ps_roi_align: samples per bin and axis (default -1: adaptive)." };
+
+        public Option<bool> Aligned { get; } = new("--aligned") { Description = "torchvision roi_align: shift boxes by -0.5 pixel." };
+
         public IEnumerable<Option> All =>
         [
             Op, Domain, Input, Indices, Output, OutputIndices, Layout, GradOutput, GradInput, KernelSize, Stride, Padding, Dilation,
             CeilMode, CountIncludePad, DivisorOverride, NormType, OutputSize, Pads, AutoPad, StorageOrder, P,
+            Boxes, RandomSamples, OutputRatio, SpatialScale, SamplingRatio, Aligned,
         ];
     }
 
@@ -71,7 +84,7 @@ internal static class ApplyCommand
     {
         var o = new Options();
         o.Layout.AcceptOnlyFromAmong("nchw", "nhwc");
-        o.Domain.AcceptOnlyFromAmong("torch", "onnx");
+        o.Domain.AcceptOnlyFromAmong("torch", "torchvision", "onnx");
         var command = new Command("apply", "Run one pooling operator on .npy files (forward with --output, backward with --grad-output/--grad-input).");
         foreach (var option in o.All)
         {
@@ -104,7 +117,7 @@ internal static class ApplyCommand
             throw new CliException("--output-indices needs --output.");
         }
 
-        bool torch = domain == OperatorCatalog.TorchDomain;
+        bool torch = domain is OperatorCatalog.TorchDomain or OperatorCatalog.TorchvisionDomain;
         var attributes = Attributes(parse, o, torch, opName, wantIndices: outputIndices is not null && opName.Contains("max_pool", StringComparison.Ordinal));
         int[]? outputShape = !torch && opName == "MaxUnpool" ? ParseInts(parse, o.OutputSize, allowNone: false) : null;
 
@@ -119,12 +132,14 @@ internal static class ApplyCommand
         var x = Read(parse.GetValue(o.Input)!, "--input");
         string? indicesPath = parse.GetValue(o.Indices);
         var indices = indicesPath is null ? null : Read(indicesPath, "--indices");
+        string? boxesPath = parse.GetValue(o.Boxes), samplesPath = parse.GetValue(o.RandomSamples);
+        var extras = new Extras(boxesPath is null ? null : Read(boxesPath, "--boxes"), samplesPath is null ? null : Read(samplesPath, "--random-samples"));
         var gy = gradOutput is null ? null : Read(gradOutput, "--grad-output");
 
         var writes = new List<(string Path, NpyArray Array)>();
         if (forward is not null)
         {
-            var results = forward.Run(Inputs(forward, x, indices, outputShape, null, layout), layout);
+            var results = forward.Run(Inputs(forward, x, indices, extras, outputShape, null, layout), layout);
             writes.Add((output!, results[0]));
             if (outputIndices is not null)
             {
@@ -134,7 +149,7 @@ internal static class ApplyCommand
 
         if (backward is not null)
         {
-            var results = backward.Run(Inputs(backward, x, indices, outputShape, gy, layout), layout);
+            var results = backward.Run(Inputs(backward, x, indices, extras, outputShape, gy, layout), layout);
             writes.Add((gradInput!, results[0]));
         }
 
@@ -157,10 +172,13 @@ internal static class ApplyCommand
     }
 
     /// <summary>The operator's inputs in its order, from the files given.</summary>
-    private static NpyArray[] Inputs(PoolOperator op, NpyArray x, NpyArray? indices, int[]? outputShape, NpyArray? gy, TensorLayout layout)
+    /// <summary>The inputs of region and fractional pooling besides the tensor itself.</summary>
+    private sealed record Extras(NpyArray? Boxes, NpyArray? RandomSamples);
+
+    private static NpyArray[] Inputs(PoolOperator op, NpyArray x, NpyArray? indices, Extras extras, int[]? outputShape, NpyArray? gy, TensorLayout layout)
     {
         var inputs = new List<NpyArray>();
-        bool takesIndices = false;
+        bool takesIndices = false, takesBoxes = false, takesSamples = false;
         foreach (string name in op.InputNames)
         {
             switch (name)
@@ -182,6 +200,14 @@ internal static class ApplyCommand
                 case "grad_output":
                     inputs.Add(gy!);
                     break;
+                case "boxes" or "rois":
+                    takesBoxes = true;
+                    inputs.Add(extras.Boxes ?? throw new CliException($"{op.Name} needs --boxes."));
+                    break;
+                case "_random_samples":
+                    takesSamples = true;
+                    inputs.Add(extras.RandomSamples ?? throw new CliException($"{op.Name} needs --random-samples."));
+                    break;
                 default:
                     throw new CliException($"{op.Name}: input '{name}' cannot be given on the command line.");
             }
@@ -192,8 +218,18 @@ internal static class ApplyCommand
             throw new CliException($"--indices: {op.Name} takes no indices input.");
         }
 
+        if ((extras.Boxes is not null && !takesBoxes) || (extras.RandomSamples is not null && !takesSamples))
+        {
+            throw new CliException($"{(extras.Boxes is not null && !takesBoxes ? "--boxes" : "--random-samples")}: {op.Name} takes no such input.");
+        }
+
         return [.. inputs];
     }
+
+    private static double ParseDouble(string text, string option) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)
+            ? v
+            : throw new CliException($"{option}: '{text}' is not a number.");
 
     /// <summary>ONNX MaxUnpool output_shape (N, C, spatial) from spatial sizes or a full shape.</summary>
     private static NpyArray FullShape(int[] sizes, NpyArray x, TensorLayout layout)
@@ -226,6 +262,31 @@ internal static class ApplyCommand
             {
                 throw new CliException($"{option.Name} does not apply to {(torch ? "torch" : "ONNX")} operators; {instead}.");
             }
+        }
+
+        if (parse.GetValue(o.SpatialScale) is { } scale)
+        {
+            Set("spatial_scale", ParseDouble(scale, "--spatial-scale"));
+        }
+
+        if (ParseInt(parse, o.SamplingRatio) is { } ratio)
+        {
+            Set("sampling_ratio", ratio);
+        }
+
+        if (parse.GetResult(o.Aligned) is { Implicit: false })
+        {
+            Set("aligned", parse.GetValue(o.Aligned));
+        }
+
+        if (parse.GetValue(o.OutputRatio) is { } outputRatio)
+        {
+            Set("output_ratio", outputRatio.Split(',').Select(v => ParseDouble(v, "--output-ratio")).ToArray());
+        }
+
+        if (opName == "MaxRoiPool" && ParseInts(parse, o.OutputSize, false) is { } pooled)
+        {
+            Set("pooled_shape", pooled);
         }
 
         if (ParseInts(parse, o.KernelSize, false) is { } k)
@@ -296,9 +357,9 @@ internal static class ApplyCommand
             Reject(o.Padding, "use --pads (begins then ends)");
             Reject(o.DivisorOverride, "ONNX AveragePool has no divisor override");
             Reject(o.NormType, "use --p");
-            if (opName != "MaxUnpool")
+            if (opName is not ("MaxUnpool" or "MaxRoiPool"))
             {
-                Reject(o.OutputSize, "only ONNX MaxUnpool takes an output shape");
+                Reject(o.OutputSize, "only ONNX MaxUnpool (output shape) and MaxRoiPool (pooled shape) take one");
             }
 
             if (ParseInts(parse, o.Pads, false) is { } pads)

@@ -67,6 +67,51 @@ public class ApplyCommandTests
         Assert.Equal(ToLayout(expected, [1, 2, 4, 4], layout), u.GetData<float>());
     }
 
+    /// <summary>Region and fractional pooling through apply reproduce committed torchvision / torch cases (channels-first).</summary>
+    [Theory]
+    [InlineData("torchvision/roi_align_fwd_f64_001", "--op roi_align --output-size 1,1 --spatial-scale 0.5 --sampling-ratio 0 --aligned")]
+    [InlineData("torchvision/onnx_maxroipool_fwd_f32_000", "--op MaxRoiPool --output-size 3,1")]
+    [InlineData("torch_fractional/fractional_max_pool2d_fwd_f32_001", "--op fractional_max_pool2d --kernel-size 3,2 --output-ratio 0.5,0.3")]
+    public void RegionAndFractionalOperatorsReproduceTheirReferences(string fixture, string arguments)
+    {
+        using var t = new TempFolder();
+        string folder = Path.Combine(CliHarness.RepositoryRoot(), "tests", "fixtures", fixture);
+        bool fractional = fixture.Contains("fractional", StringComparison.Ordinal);
+        string[] args =
+        [
+            "apply", .. arguments.Split(' '), "--input", Path.Combine(folder, "input_0.npy"),
+            fractional ? "--random-samples" : "--boxes", Path.Combine(folder, "input_1.npy"), "--output", t["y.npy"],
+        ];
+
+        var (code, _, error) = CliHarness.Run(args);
+
+        Assert.True(code == 0, error);
+        var expected = Npy.Read(Path.Combine(folder, "output_0.npy"));
+        var actual = Npy.Read(t["y.npy"]);
+        Assert.Equal(expected.Shape, actual.Shape);
+        if (expected.DType == NpyDType.Float64)
+        {
+            Assert.Equal(expected.GetData<double>().ToArray(), actual.GetData<double>().ToArray());
+        }
+        else
+        {
+            Assert.Equal(expected.GetData<float>().ToArray(), actual.GetData<float>().ToArray());
+        }
+    }
+
+    [Fact]
+    public void RegionPoolingWithoutBoxes_IsAClearError()
+    {
+        using var t = new TempFolder();
+        string input = t.Write("x.npy", Ramp, [1, 2, 4, 4]);
+
+        var (code, _, error) = CliHarness.Run("apply", "--op", "roi_pool", "--input", input, "--output-size", "2", "--output", t["y.npy"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("roi_pool needs --boxes", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(t["y.npy"]));
+    }
+
     [Fact]
     public void TorchMaxUnpoolWithOutputSize()
     {
