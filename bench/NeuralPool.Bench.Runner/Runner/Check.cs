@@ -79,7 +79,48 @@ internal static class Compare
         float[] actual, long[]? actualIndices)
     {
         long outPlane = outSpatial.Aggregate(1L, (a, b) => a * b);
-        long count = reference.Values.LongLength;
+        return Scan(reference.Values.LongLength, j =>
+        {
+            long o = reference.Sample is null ? j : reference.Sample[j];
+            long plane = o / outPlane, p = o % outPlane;
+            long phys = channelsLast ? (plane / c.C * outPlane + p) * c.C + plane % c.C : o;
+            double want = reference.Values[j];
+            float got = actual[phys];
+            bool ok = c.IsMax
+                ? (float)want == got || (double.IsNaN(want) && float.IsNaN(got))
+                : Math.Abs(got - want) <= AbsTol + RelTol * Math.Abs(want) || (double.IsNaN(want) && float.IsNaN(got));
+            string? why = ok ? null : $"value {got:R} vs reference {want:R}";
+            if (ok && actualIndices is not null && reference.Indices is not null && actualIndices[phys] != reference.Indices[j])
+            {
+                why = $"index {actualIndices[phys]} vs reference {reference.Indices[j]} (value {got:R})";
+            }
+
+            return (o, why is null ? null : $"output {Position(c, o, outPlane, outSpatial)}: {why}");
+        });
+    }
+
+    /// <summary>Input gradient, <c>|a - r| &lt;= 1e-5 + 1e-4 |r|</c> (float sums in another order than the reference's double sums).</summary>
+    public static CheckResult Backward(SuiteCase c, ReferenceResult reference, bool channelsLast, float[] actual)
+    {
+        double[] want = reference.GradInput!;
+        long inPlane = c.PlaneIn;
+        return Scan(want.LongLength, i =>
+        {
+            long plane = i / inPlane, p = i % inPlane;
+            long phys = channelsLast ? (plane / c.C * inPlane + p) * c.C + plane % c.C : i;
+            float got = actual[phys];
+            return (i, Math.Abs(got - want[i]) <= AbsTol + RelTol * Math.Abs(want[i])
+                ? null
+                : $"grad_input {Position(c, i, inPlane, c.Shape[2..])}: {got:R} vs reference {want[i]:R}");
+        });
+    }
+
+    /// <summary>
+    /// Checks elements [0, count) in parallel chunks: <paramref name="check"/> gives an element's logical
+    /// position and, when it does not match, why. Returns the count and the mismatch at the lowest position.
+    /// </summary>
+    private static CheckResult Scan(long count, Func<long, (long Position, string? Why)> check)
+    {
         long mismatches = 0;
         long first = long.MaxValue;
         string? firstText = null;
@@ -90,20 +131,7 @@ internal static class Compare
             long local = 0;
             for (long j = chunk * 65536; j < end; j++)
             {
-                long o = reference.Sample is null ? j : reference.Sample[j];
-                long plane = o / outPlane, p = o % outPlane;
-                long phys = channelsLast ? (plane / c.C * outPlane + p) * c.C + plane % c.C : o;
-                double want = reference.Values[j];
-                float got = actual[phys];
-                bool ok = c.IsMax
-                    ? (float)want == got || (double.IsNaN(want) && float.IsNaN(got))
-                    : Math.Abs(got - want) <= AbsTol + RelTol * Math.Abs(want) || (double.IsNaN(want) && float.IsNaN(got));
-                string? why = ok ? null : $"value {got:R} vs reference {want:R}";
-                if (ok && actualIndices is not null && reference.Indices is not null && actualIndices[phys] != reference.Indices[j])
-                {
-                    why = $"index {actualIndices[phys]} vs reference {reference.Indices[j]} (value {got:R})";
-                }
-
+                var (position, why) = check(j);
                 if (why is null)
                 {
                     continue;
@@ -112,50 +140,10 @@ internal static class Compare
                 local++;
                 lock (gate)
                 {
-                    if (o < first)
+                    if (position < first)
                     {
-                        first = o;
-                        firstText = $"output {Position(c, o, outPlane, outSpatial)}: {why}";
-                    }
-                }
-            }
-
-            Interlocked.Add(ref mismatches, local);
-        });
-        return new CheckResult(mismatches == 0, firstText, mismatches);
-    }
-
-    /// <summary>Input gradient, <c>|a - r| &lt;= 1e-5 + 1e-4 |r|</c> (float sums in another order than the reference's double sums).</summary>
-    public static CheckResult Backward(SuiteCase c, ReferenceResult reference, bool channelsLast, float[] actual)
-    {
-        double[] want = reference.GradInput!;
-        long inPlane = c.PlaneIn;
-        long count = want.LongLength;
-        long mismatches = 0;
-        long first = long.MaxValue;
-        string? firstText = null;
-        var gate = new object();
-        Parallel.For(0, (count + 65535) / 65536, chunk =>
-        {
-            long end = Math.Min(count, (chunk + 1) * 65536);
-            long local = 0;
-            for (long i = chunk * 65536; i < end; i++)
-            {
-                long plane = i / inPlane, p = i % inPlane;
-                long phys = channelsLast ? (plane / c.C * inPlane + p) * c.C + plane % c.C : i;
-                float got = actual[phys];
-                if (Math.Abs(got - want[i]) <= AbsTol + RelTol * Math.Abs(want[i]))
-                {
-                    continue;
-                }
-
-                local++;
-                lock (gate)
-                {
-                    if (i < first)
-                    {
-                        first = i;
-                        firstText = $"grad_input {Position(c, i, inPlane, c.Shape[2..])}: {got:R} vs reference {want[i]:R}";
+                        first = position;
+                        firstText = why;
                     }
                 }
             }
