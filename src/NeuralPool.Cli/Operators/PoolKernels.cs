@@ -155,11 +155,10 @@ internal static class PoolKernels
     }
 
     /// <summary>The output shape of region pooling, (K, C, OH, OW) or (K, OH, OW, C).</summary>
-    private static int[] RegionShape(TensorLayout layout, NpyArray x, int k, int outputHeight, int outputWidth)
-    {
-        int c = layout == TensorLayout.ChannelsFirst ? x.Shape[1] : x.Shape[^1];
-        return layout == TensorLayout.ChannelsFirst ? [k, c, outputHeight, outputWidth] : [k, outputHeight, outputWidth, c];
-    }
+    private static int[] RegionShape(TensorLayout layout, int channels, int k, int outputHeight, int outputWidth) =>
+        layout == TensorLayout.ChannelsFirst ? [k, channels, outputHeight, outputWidth] : [k, outputHeight, outputWidth, channels];
+
+    private static int Channels(TensorLayout layout, NpyArray x) => layout == TensorLayout.ChannelsFirst ? x.Shape[1] : x.Shape[^1];
 
     /// <summary>A gradient of the output must have the input's type and the output's shape.</summary>
     private static void CheckGradOutput(string op, NpyArray x, NpyArray gradOutput, int[] outShape)
@@ -197,7 +196,7 @@ internal static class PoolKernels
             throw new OperatorException($"{op}: batch_indices must be a 1-D int64 tensor, got {Name(batchIndices)} of shape {AttributeReader.Format(batchIndices.Shape)}.");
         }
 
-        int[] outShape = RegionShape(layout, x, rois.Shape[0], options.OutputHeight, options.OutputWidth);
+        int[] outShape = RegionShape(layout, Channels(layout, x), rois.Shape[0], options.OutputHeight, options.OutputWidth);
         if (gradOutput is null)
         {
             var y = new T[outShape.Aggregate(1L, (a, b) => a * b)];
@@ -257,17 +256,13 @@ internal static class PoolKernels
     private static NpyArray PsRoiAlignRun<T>(string op, TensorLayout layout, NpyArray x, NpyArray rois, NpyArray batchIndices, PsRoiAlignOptions options, NpyArray? gradOutput)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int bins = options.OutputHeight * options.OutputWidth;
-        int c = layout == TensorLayout.ChannelsFirst ? x.Shape[1] : x.Shape[^1];
+        int bins = options.OutputHeight * options.OutputWidth, c = Channels(layout, x);
         if (bins <= 0 || c % bins != 0)
         {
             throw new OperatorException($"{op}: input channels ({c}) must be a multiple of the output bins ({options.OutputHeight} x {options.OutputWidth}).");
         }
 
-        int k = rois.Shape[0], cOut = c / bins;
-        int[] outShape = layout == TensorLayout.ChannelsFirst
-            ? [k, cOut, options.OutputHeight, options.OutputWidth]
-            : [k, options.OutputHeight, options.OutputWidth, cOut];
+        int[] outShape = RegionShape(layout, c / bins, rois.Shape[0], options.OutputHeight, options.OutputWidth);
         if (gradOutput is null)
         {
             var y = new T[outShape.Aggregate(1L, (a, b) => a * b)];
@@ -308,7 +303,7 @@ internal static class PoolKernels
             throw new OperatorException($"{op}: input must be 4-D, got shape {AttributeReader.Format(x.Shape)}.");
         }
 
-        int[] outShape = RegionShape(layout, x, boxes.Shape[0], options.OutputHeight, options.OutputWidth);
+        int[] outShape = RegionShape(layout, Channels(layout, x), boxes.Shape[0], options.OutputHeight, options.OutputWidth);
         if (gradOutput is null)
         {
             var y = new T[outShape.Aggregate(1L, (a, b) => a * b)];

@@ -56,10 +56,7 @@ public static class PsRoiAlign
                                 var s = bin.At<T>(ph, pw, iy, ix, h, w);
                                 if (s.Inside)
                                 {
-                                    acc += (s.W1 * input[RegionPooling.InIndex(layout, c, h, w, b, ci, s.YLow, s.XLow)])
-                                        + (s.W2 * input[RegionPooling.InIndex(layout, c, h, w, b, ci, s.YLow, s.XHigh)])
-                                        + (s.W3 * input[RegionPooling.InIndex(layout, c, h, w, b, ci, s.YHigh, s.XLow)])
-                                        + (s.W4 * input[RegionPooling.InIndex(layout, c, h, w, b, ci, s.YHigh, s.XHigh)]);
+                                    acc += s.Interpolate(input, layout, c, h, w, b, ci);
                                 }
                             }
                         }
@@ -103,10 +100,7 @@ public static class PsRoiAlign
                                     continue;
                                 }
 
-                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ci, s.YLow, s.XLow)] += g * s.W1;
-                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ci, s.YLow, s.XHigh)] += g * s.W2;
-                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ci, s.YHigh, s.XLow)] += g * s.W3;
-                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ci, s.YHigh, s.XHigh)] += g * s.W4;
+                                s.Spread(gradInput, layout, c, h, w, b, ci, g);
                             }
                         }
                     }

@@ -60,7 +60,28 @@ internal static class RegionPooling
             : ((((r * oh) + ph) * ow) + pw) * c + ch;
 
     /// <summary>One bilinear sample: inside the input or not, its four corners and their weights.</summary>
-    public readonly record struct Corners<T>(bool Inside, int YLow, int YHigh, int XLow, int XHigh, T W1, T W2, T W3, T W4);
+    public readonly record struct Corners<T>(bool Inside, int YLow, int YHigh, int XLow, int XHigh, T W1, T W2, T W3, T W4)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        /// <summary>The bilinear value at the sample in channel <paramref name="ch"/> of image <paramref name="b"/>.</summary>
+        public T Interpolate(ReadOnlySpan<T> x, TensorLayout layout, int c, int h, int w, long b, int ch) =>
+            (W1 * x[InIndex(layout, c, h, w, b, ch, YLow, XLow)]) + (W2 * x[InIndex(layout, c, h, w, b, ch, YLow, XHigh)])
+            + (W3 * x[InIndex(layout, c, h, w, b, ch, YHigh, XLow)]) + (W4 * x[InIndex(layout, c, h, w, b, ch, YHigh, XHigh)]);
+
+        /// <summary>ONNX max mode's per-sample value: the largest weighted corner.</summary>
+        public T LargestWeightedCorner(ReadOnlySpan<T> x, TensorLayout layout, int c, int h, int w, long b, int ch) =>
+            T.Max(T.Max(W1 * x[InIndex(layout, c, h, w, b, ch, YLow, XLow)], W2 * x[InIndex(layout, c, h, w, b, ch, YLow, XHigh)]),
+                T.Max(W3 * x[InIndex(layout, c, h, w, b, ch, YHigh, XLow)], W4 * x[InIndex(layout, c, h, w, b, ch, YHigh, XHigh)]));
+
+        /// <summary>The adjoint of <see cref="Interpolate"/>: adds <c>g·w_k</c> to each corner.</summary>
+        public void Spread(Span<T> gx, TensorLayout layout, int c, int h, int w, long b, int ch, T g)
+        {
+            gx[InIndex(layout, c, h, w, b, ch, YLow, XLow)] += g * W1;
+            gx[InIndex(layout, c, h, w, b, ch, YLow, XHigh)] += g * W2;
+            gx[InIndex(layout, c, h, w, b, ch, YHigh, XLow)] += g * W3;
+            gx[InIndex(layout, c, h, w, b, ch, YHigh, XHigh)] += g * W4;
+        }
+    }
 
     /// <summary>A RoI's bins: start, bin size and samples per bin on each axis.</summary>
     public readonly record struct BinGrid(double StartH, double StartW, double BinH, double BinW, int GridH, int GridW)

@@ -76,10 +76,7 @@ public static class RoiAlign
                                 {
                                     if (s.Inside)
                                     {
-                                        acc += (s.W1 * Read(input, layout, c, h, w, b, ch, s.YLow, s.XLow))
-                                            + (s.W2 * Read(input, layout, c, h, w, b, ch, s.YLow, s.XHigh))
-                                            + (s.W3 * Read(input, layout, c, h, w, b, ch, s.YHigh, s.XLow))
-                                            + (s.W4 * Read(input, layout, c, h, w, b, ch, s.YHigh, s.XHigh));
+                                        acc += s.Interpolate(input, layout, c, h, w, b, ch);
                                     }
                                 }
                                 else
@@ -87,8 +84,7 @@ public static class RoiAlign
                                     T v = T.Zero;
                                     if (s.Inside)
                                     {
-                                        v = T.Max(T.Max(s.W1 * Read(input, layout, c, h, w, b, ch, s.YLow, s.XLow), s.W2 * Read(input, layout, c, h, w, b, ch, s.YLow, s.XHigh)),
-                                            T.Max(s.W3 * Read(input, layout, c, h, w, b, ch, s.YHigh, s.XLow), s.W4 * Read(input, layout, c, h, w, b, ch, s.YHigh, s.XHigh)));
+                                        v = s.LargestWeightedCorner(input, layout, c, h, w, b, ch);
                                     }
 
                                     acc = first ? v : T.Max(acc, v);
@@ -146,10 +142,7 @@ public static class RoiAlign
                                     continue;
                                 }
 
-                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ch, s.YLow, s.XLow)] += g * s.W1;
-                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ch, s.YLow, s.XHigh)] += g * s.W2;
-                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ch, s.YHigh, s.XLow)] += g * s.W3;
-                                gradInput[RegionPooling.InIndex(layout, c, h, w, b, ch, s.YHigh, s.XHigh)] += g * s.W4;
+                                s.Spread(gradInput, layout, c, h, w, b, ch, g);
                             }
                         }
                     }
@@ -158,9 +151,6 @@ public static class RoiAlign
         }
 
     }
-
-    private static T Read<T>(ReadOnlySpan<T> x, TensorLayout layout, int c, int h, int w, long b, int ch, int y, int xx)
-        => x[RegionPooling.InIndex(layout, c, h, w, b, ch, y, xx)];
 
     private static (int N, int C, int H, int W, int K) Validate<T>(TensorLayout layout, ReadOnlySpan<int> inputShape, int inputLength,
         ReadOnlySpan<T> rois, ReadOnlySpan<long> batchIndices, in RoiAlignOptions o, int outputLength, string outputName)
