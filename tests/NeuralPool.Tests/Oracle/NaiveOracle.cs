@@ -178,30 +178,24 @@ internal static class NaiveOracle
         var idx = new long[planes * outPlane];
         for (long p = 0; p < planes; p++)
         {
-            for (int od = 0, o = 0; od < a[0].Out; od++)
+            foreach (var (o, od, oh, ow) in Outputs(a))
             {
-                for (int oh = 0; oh < a[1].Out; oh++)
+                double best = double.NegativeInfinity;
+                long at = -1;
+                bool first = true;
+                foreach (int t in Taps(a, od, oh, ow))
                 {
-                    for (int ow = 0; ow < a[2].Out; ow++, o++)
+                    double v = x[(p * inPlane) + t];
+                    if (first || v > best || double.IsNaN(v))
                     {
-                        double best = double.NegativeInfinity;
-                        long at = -1;
-                        bool first = true;
-                        foreach (int t in Taps(a, od, oh, ow))
-                        {
-                            double v = x[(p * inPlane) + t];
-                            if (first || v > best || double.IsNaN(v))
-                            {
-                                best = v;
-                                at = t;
-                                first = false;
-                            }
-                        }
-
-                        y[(p * outPlane) + o] = best;
-                        idx[(p * outPlane) + o] = at;
+                        best = v;
+                        at = t;
+                        first = false;
                     }
                 }
+
+                y[(p * outPlane) + o] = best;
+                idx[(p * outPlane) + o] = at;
             }
         }
 
@@ -220,27 +214,21 @@ internal static class NaiveOracle
         var y = new double[planes * outPlane];
         for (long p = 0; p < planes; p++)
         {
-            for (int od = 0, o = 0; od < a[0].Out; od++)
+            foreach (var (o, od, oh, ow) in Outputs(a))
             {
-                for (int oh = 0; oh < a[1].Out; oh++)
+                var taps = Taps(a, od, oh, ow);
+                if (taps.Count == 0)
                 {
-                    for (int ow = 0; ow < a[2].Out; ow++, o++)
-                    {
-                        var taps = Taps(a, od, oh, ow);
-                        if (taps.Count == 0)
-                        {
-                            continue;
-                        }
-
-                        double sum = 0;
-                        foreach (int t in taps)
-                        {
-                            sum += x[(p * inPlane) + t];
-                        }
-
-                        y[(p * outPlane) + o] = sum / AvgDivisor(a, od, oh, ow, taps.Count, countIncludePad, divisorOverride);
-                    }
+                    continue;
                 }
+
+                double sum = 0;
+                foreach (int t in taps)
+                {
+                    sum += x[(p * inPlane) + t];
+                }
+
+                y[(p * outPlane) + o] = sum / AvgDivisor(a, od, oh, ow, taps.Count, countIncludePad, divisorOverride);
             }
         }
 
@@ -269,21 +257,15 @@ internal static class NaiveOracle
         var y = new double[planes * outPlane];
         for (long pl = 0; pl < planes; pl++)
         {
-            for (int od = 0, o = 0; od < a[0].Out; od++)
+            foreach (var (o, od, oh, ow) in Outputs(a))
             {
-                for (int oh = 0; oh < a[1].Out; oh++)
+                double sum = 0;
+                foreach (int t in Taps(a, od, oh, ow))
                 {
-                    for (int ow = 0; ow < a[2].Out; ow++, o++)
-                    {
-                        double sum = 0;
-                        foreach (int t in Taps(a, od, oh, ow))
-                        {
-                            sum += Math.Pow(Math.Abs(x[(pl * inPlane) + t]), p);
-                        }
-
-                        y[(pl * outPlane) + o] = Math.Pow(sum, 1.0 / p);
-                    }
+                    sum += Math.Pow(Math.Abs(x[(pl * inPlane) + t]), p);
                 }
+
+                y[(pl * outPlane) + o] = Math.Pow(sum, 1.0 / p);
             }
         }
 
@@ -379,24 +361,18 @@ internal static class NaiveOracle
         var dx = new double[planes * inPlane];
         for (long p = 0; p < planes; p++)
         {
-            for (int od = 0, o = 0; od < a[0].Out; od++)
+            foreach (var (o, od, oh, ow) in Outputs(a))
             {
-                for (int oh = 0; oh < a[1].Out; oh++)
+                var taps = Taps(a, od, oh, ow);
+                if (taps.Count == 0)
                 {
-                    for (int ow = 0; ow < a[2].Out; ow++, o++)
-                    {
-                        var taps = Taps(a, od, oh, ow);
-                        if (taps.Count == 0)
-                        {
-                            continue;
-                        }
+                    continue;
+                }
 
-                        double share = gradOutput[(p * outPlane) + o] / AvgDivisor(a, od, oh, ow, taps.Count, countIncludePad, divisorOverride);
-                        foreach (int t in taps)
-                        {
-                            dx[(p * inPlane) + t] += share;
-                        }
-                    }
+                double share = gradOutput[(p * outPlane) + o] / AvgDivisor(a, od, oh, ow, taps.Count, countIncludePad, divisorOverride);
+                foreach (int t in taps)
+                {
+                    dx[(p * inPlane) + t] += share;
                 }
             }
         }
@@ -418,30 +394,24 @@ internal static class NaiveOracle
         var dx = new double[planes * inPlane];
         for (long pl = 0; pl < planes; pl++)
         {
-            for (int od = 0, o = 0; od < a[0].Out; od++)
+            foreach (var (o, od, oh, ow) in Outputs(a))
             {
-                for (int oh = 0; oh < a[1].Out; oh++)
+                var taps = Taps(a, od, oh, ow);
+                double sum = 0;
+                foreach (int t in taps)
                 {
-                    for (int ow = 0; ow < a[2].Out; ow++, o++)
-                    {
-                        var taps = Taps(a, od, oh, ow);
-                        double sum = 0;
-                        foreach (int t in taps)
-                        {
-                            sum += Math.Pow(x[(pl * inPlane) + t], p);
-                        }
+                    sum += Math.Pow(x[(pl * inPlane) + t], p);
+                }
 
-                        if (sum == 0 || taps.Count == 0)
-                        {
-                            continue;
-                        }
+                if (sum == 0 || taps.Count == 0)
+                {
+                    continue;
+                }
 
-                        double yo = y[(pl * outPlane) + o], g = gradOutput[(pl * outPlane) + o];
-                        foreach (int t in taps)
-                        {
-                            dx[(pl * inPlane) + t] += g * (k / taps.Count) * Math.Pow(x[(pl * inPlane) + t], p - 1) * Math.Pow(yo, 1 - p);
-                        }
-                    }
+                double yo = y[(pl * outPlane) + o], g = gradOutput[(pl * outPlane) + o];
+                foreach (int t in taps)
+                {
+                    dx[(pl * inPlane) + t] += g * (k / taps.Count) * Math.Pow(x[(pl * inPlane) + t], p - 1) * Math.Pow(yo, 1 - p);
                 }
             }
         }
@@ -459,24 +429,18 @@ internal static class NaiveOracle
         var dx = new double[planes * inPlane];
         for (long pl = 0; pl < planes; pl++)
         {
-            for (int od = 0, o = 0; od < a[0].Out; od++)
+            foreach (var (o, od, oh, ow) in Outputs(a))
             {
-                for (int oh = 0; oh < a[1].Out; oh++)
+                double yo = y[(pl * outPlane) + o], g = gradOutput[(pl * outPlane) + o];
+                if (yo == 0)
                 {
-                    for (int ow = 0; ow < a[2].Out; ow++, o++)
-                    {
-                        double yo = y[(pl * outPlane) + o], g = gradOutput[(pl * outPlane) + o];
-                        if (yo == 0)
-                        {
-                            continue;
-                        }
+                    continue;
+                }
 
-                        foreach (int t in Taps(a, od, oh, ow))
-                        {
-                            double v = x[(pl * inPlane) + t];
-                            dx[(pl * inPlane) + t] += g * Sign(v) * Math.Pow(Math.Abs(v), p - 1) * Math.Pow(yo, 1 - p);
-                        }
-                    }
+                foreach (int t in Taps(a, od, oh, ow))
+                {
+                    double v = x[(pl * inPlane) + t];
+                    dx[(pl * inPlane) + t] += g * Sign(v) * Math.Pow(Math.Abs(v), p - 1) * Math.Pow(yo, 1 - p);
                 }
             }
         }
@@ -516,6 +480,22 @@ internal static class NaiveOracle
     }
 
     /// <summary>Plane-local flat indices <c>(d*H + h)*W + w</c> of the valid taps of one window, in D, H, W scan order.</summary>
+    /// <summary>Every output position of one plane in row-major order, with its flat index.</summary>
+    private static IEnumerable<(int O, int Od, int Oh, int Ow)> Outputs(OracleAxis[] a)
+    {
+        int o = 0;
+        for (int od = 0; od < a[0].Out; od++)
+        {
+            for (int oh = 0; oh < a[1].Out; oh++)
+            {
+                for (int ow = 0; ow < a[2].Out; ow++)
+                {
+                    yield return (o++, od, oh, ow);
+                }
+            }
+        }
+    }
+
     private static List<int> Taps(OracleAxis[] a, int od, int oh, int ow)
     {
         var taps = new List<int>();
