@@ -44,53 +44,45 @@ public static class SoftPool
     {
         bool backward = !gradInput.IsEmpty;
         Span<long> taps = g.KernelVolume <= 256 ? stackalloc long[(int)Math.Max(1, g.KernelVolume)] : new long[g.KernelVolume];
-        long outPlane = g.OutputPlane;
-        for (int n = 0; n < g.N; n++)
+        var walk = new WindowTaps.Walk(g, taps);
+        while (walk.Next(out long o, out int count))
         {
-            for (int c = 0; c < g.C; c++)
+            T m = T.NegativeInfinity;
+            bool nan = false;
+            for (int t = 0; t < count; t++)
             {
-                for (long within = 0; within < outPlane; within++)
+                T v = x[(int)taps[t]];
+                nan |= T.IsNaN(v);
+                m = t == 0 ? v : T.Max(m, v);
+            }
+
+            T sum = T.Zero, weighted = T.Zero;
+            for (int t = 0; t < count && !nan; t++)
+            {
+                T v = x[(int)taps[t]], e = T.Exp(v - m);
+                sum += e;
+                weighted += e * v;
+            }
+
+            T y = count == 0 ? T.Zero : nan ? T.NaN : weighted / sum;
+            if (!backward)
+            {
+                output[(int)o] = y;
+                continue;
+            }
+
+            T gy = gradOutput[(int)o];
+            for (int t = 0; t < count && !nan; t++)
+            {
+                T v = x[(int)taps[t]];
+                gradInput[(int)taps[t]] += gy * (T.Exp(v - m) / sum) * (T.One + v - y);
+            }
+
+            if (nan)
+            {
+                for (int t = 0; t < count; t++)
                 {
-                    int count = WindowTaps.Of(g, n, c, within, taps);
-                    long o = WindowTaps.Output(g, n, c, within);
-                    T m = T.NegativeInfinity;
-                    bool nan = false;
-                    for (int t = 0; t < count; t++)
-                    {
-                        T v = x[(int)taps[t]];
-                        nan |= T.IsNaN(v);
-                        m = t == 0 ? v : T.Max(m, v);
-                    }
-
-                    T sum = T.Zero, weighted = T.Zero;
-                    for (int t = 0; t < count && !nan; t++)
-                    {
-                        T v = x[(int)taps[t]], e = T.Exp(v - m);
-                        sum += e;
-                        weighted += e * v;
-                    }
-
-                    T y = count == 0 ? T.Zero : nan ? T.NaN : weighted / sum;
-                    if (!backward)
-                    {
-                        output[(int)o] = y;
-                        continue;
-                    }
-
-                    T gy = gradOutput[(int)o];
-                    for (int t = 0; t < count && !nan; t++)
-                    {
-                        T v = x[(int)taps[t]];
-                        gradInput[(int)taps[t]] += gy * (T.Exp(v - m) / sum) * (T.One + v - y);
-                    }
-
-                    if (nan)
-                    {
-                        for (int t = 0; t < count; t++)
-                        {
-                            gradInput[(int)taps[t]] = T.NaN;
-                        }
-                    }
+                    gradInput[(int)taps[t]] = T.NaN;
                 }
             }
         }

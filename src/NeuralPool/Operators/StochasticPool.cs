@@ -24,38 +24,31 @@ public static class StochasticPool
         CheckArguments(geometry, input, output.Length, nameof(output));
         ThrowHelper.CheckLength(nameof(indices), indices.Length, geometry.OutputLength, "indices");
         Span<long> taps = geometry.KernelVolume <= 256 ? stackalloc long[(int)Math.Max(1, geometry.KernelVolume)] : new long[geometry.KernelVolume];
-        for (int n = 0; n < geometry.N; n++)
+        var walk = new WindowTaps.Walk(geometry, taps);
+        while (walk.Next(out long o, out int count))
         {
-            for (int c = 0; c < geometry.C; c++)
+            T sum = T.Zero;
+            for (int t = 0; t < count; t++)
             {
-                for (long within = 0; within < geometry.OutputPlane; within++)
+                sum += input[(int)taps[t]];
+            }
+
+            // u uniform in [0, 1): the first tap whose cumulative probability exceeds u.
+            T u = T.CreateChecked(Uniform(seed, (ulong)o)) * sum;
+            int pick = count == 0 ? -1 : 0;
+            T cumulative = T.Zero;
+            for (int t = 0; t < count; t++)
+            {
+                cumulative += input[(int)taps[t]];
+                if (u < cumulative)
                 {
-                    int count = WindowTaps.Of(geometry, n, c, within, taps);
-                    long o = WindowTaps.Output(geometry, n, c, within);
-                    T sum = T.Zero;
-                    for (int t = 0; t < count; t++)
-                    {
-                        sum += input[(int)taps[t]];
-                    }
-
-                    // u uniform in [0, 1): the first tap whose cumulative probability exceeds u.
-                    T u = T.CreateChecked(Uniform(seed, (ulong)o)) * sum;
-                    int pick = count == 0 ? -1 : 0;
-                    T cumulative = T.Zero;
-                    for (int t = 0; t < count; t++)
-                    {
-                        cumulative += input[(int)taps[t]];
-                        if (u < cumulative)
-                        {
-                            pick = t;
-                            break;
-                        }
-                    }
-
-                    output[(int)o] = pick < 0 ? T.Zero : input[(int)taps[pick]];
-                    indices[(int)o] = pick < 0 ? -1 : PlaneIndex(geometry, taps[pick]);
+                    pick = t;
+                    break;
                 }
             }
+
+            output[(int)o] = pick < 0 ? T.Zero : input[(int)taps[pick]];
+            indices[(int)o] = pick < 0 ? -1 : PlaneIndex(geometry, taps[pick]);
         }
     }
 
@@ -88,34 +81,27 @@ public static class StochasticPool
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<long> taps = g.KernelVolume <= 256 ? stackalloc long[(int)Math.Max(1, g.KernelVolume)] : new long[g.KernelVolume];
-        for (int n = 0; n < g.N; n++)
+        var walk = new WindowTaps.Walk(g, taps);
+        while (walk.Next(out long o, out int count))
         {
-            for (int c = 0; c < g.C; c++)
+            T sum = T.Zero, squares = T.Zero;
+            for (int t = 0; t < count; t++)
             {
-                for (long within = 0; within < g.OutputPlane; within++)
-                {
-                    int count = WindowTaps.Of(g, n, c, within, taps);
-                    long o = WindowTaps.Output(g, n, c, within);
-                    T sum = T.Zero, squares = T.Zero;
-                    for (int t = 0; t < count; t++)
-                    {
-                        T v = x[(int)taps[t]];
-                        sum += v;
-                        squares += v * v;
-                    }
+                T v = x[(int)taps[t]];
+                sum += v;
+                squares += v * v;
+            }
 
-                    T y = sum == T.Zero ? T.Zero : squares / sum;
-                    if (gradInput.IsEmpty)
-                    {
-                        output[(int)o] = y;
-                        continue;
-                    }
+            T y = sum == T.Zero ? T.Zero : squares / sum;
+            if (gradInput.IsEmpty)
+            {
+                output[(int)o] = y;
+                continue;
+            }
 
-                    for (int t = 0; t < count && sum != T.Zero; t++)
-                    {
-                        gradInput[(int)taps[t]] += gradOutput[(int)o] * ((T.CreateChecked(2) * x[(int)taps[t]]) - y) / sum;
-                    }
-                }
+            for (int t = 0; t < count && sum != T.Zero; t++)
+            {
+                gradInput[(int)taps[t]] += gradOutput[(int)o] * ((T.CreateChecked(2) * x[(int)taps[t]]) - y) / sum;
             }
         }
     }

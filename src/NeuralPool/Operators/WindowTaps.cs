@@ -34,4 +34,49 @@ internal static class WindowTaps
 
         return count;
     }
+
+    /// <summary>
+    /// Walks every window of a geometry (planes n, c, then output positions in row-major order), filling the
+    /// caller's tap buffer with the window's valid taps.
+    /// </summary>
+    public ref struct Walk
+    {
+        private readonly PoolGeometry _g;
+        private readonly Span<long> _taps;
+        private int _n, _c;
+        private long _within;
+
+        /// <param name="g">The geometry.</param>
+        /// <param name="taps">At least <see cref="PoolGeometry.KernelVolume"/> entries.</param>
+        public Walk(in PoolGeometry g, Span<long> taps)
+        {
+            _g = g;
+            _taps = taps;
+            _within = -1;
+        }
+
+        /// <summary>Moves to the next window: its output index and its number of valid taps (now in the tap buffer); false after the last.</summary>
+        public bool Next(out long output, out int count)
+        {
+            if (++_within == _g.OutputPlane)
+            {
+                _within = 0;
+                if (++_c == _g.C)
+                {
+                    _c = 0;
+                    _n++;
+                }
+            }
+
+            if (_n >= _g.N || _g.OutputPlane == 0 || _g.C == 0)
+            {
+                (output, count) = (0, 0);
+                return false;
+            }
+
+            output = Output(_g, _n, _c, _within);
+            count = Of(_g, _n, _c, _within, _taps);
+            return true;
+        }
+    }
 }
