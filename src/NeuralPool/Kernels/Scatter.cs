@@ -86,6 +86,29 @@ internal static unsafe class Scatter
                 long o = item * srcPlane, end = o + srcPlane;
                 if (add)
                 {
+                    // In program order, so two outputs of one plane that share a destination both add.
+                    for (; o + 4 <= end; o += 4)
+                    {
+                        long a0 = ix[o], a1 = ix[o + 1], a2 = ix[o + 2], a3 = ix[o + 3];
+                        if ((a0 | a1 | a2 | a3) >= 0)
+                        {
+                            dp[a0] += s[o];
+                            dp[a1] += s[o + 1];
+                            dp[a2] += s[o + 2];
+                            dp[a3] += s[o + 3];
+                            continue;
+                        }
+
+                        for (long k = o; k < o + 4; k++)
+                        {
+                            long i = ix[k];
+                            if (i >= 0)
+                            {
+                                dp[i] += s[k];
+                            }
+                        }
+                    }
+
                     for (; o < end; o++)
                     {
                         long i = ix[o];
@@ -114,33 +137,69 @@ internal static unsafe class Scatter
             T* dn = d + (b * dstPlane * cn);
             ClearChannels(dn, dstPlane, cn, c0, c1);
             long at = (b * srcPlane * cn) + c0;
+            T* dc = dn + c0;
+            int width = c1 - c0;
             if (add)
             {
                 for (long q = 0; q < srcPlane; q++, at += cn)
                 {
-                    for (int ch = 0; ch < c1 - c0; ch++)
-                    {
-                        long i = ix[at + ch];
-                        if (i >= 0)
-                        {
-                            dn[(i * cn) + c0 + ch] += s[at + ch];
-                        }
-                    }
+                    ScatterAddRow(ix + at, s + at, dc, cn, width);
                 }
             }
             else
             {
                 for (long q = 0; q < srcPlane; q++, at += cn)
                 {
-                    for (int ch = 0; ch < c1 - c0; ch++)
+                    long* iq = ix + at;
+                    T* sq = s + at;
+                    for (int ch = 0; ch < width; ch++)
                     {
-                        long i = ix[at + ch];
+                        long i = iq[ch];
                         if (i >= 0)
                         {
-                            dn[(i * cn) + c0 + ch] = s[at + ch];
+                            dc[(i * cn) + ch] = sq[ch];
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary><c>dc[idx[ch] * cn + ch] += src[ch]</c> for the channels of one output position, four at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScatterAddRow<T>(long* iq, T* sq, T* dc, int cn, int width)
+        where T : unmanaged, INumber<T>
+    {
+        int ch = 0;
+        for (; ch + 4 <= width; ch += 4)
+        {
+            long a = iq[ch], b = iq[ch + 1], c = iq[ch + 2], e = iq[ch + 3];
+            if ((a | b | c | e) >= 0)
+            {
+                // Four different channels: four different destinations, no order to keep between them.
+                dc[(a * cn) + ch] += sq[ch];
+                dc[(b * cn) + ch + 1] += sq[ch + 1];
+                dc[(c * cn) + ch + 2] += sq[ch + 2];
+                dc[(e * cn) + ch + 3] += sq[ch + 3];
+                continue;
+            }
+
+            for (int k = ch; k < ch + 4; k++)
+            {
+                long i = iq[k];
+                if (i >= 0)
+                {
+                    dc[(i * cn) + k] += sq[k];
+                }
+            }
+        }
+
+        for (; ch < width; ch++)
+        {
+            long i = iq[ch];
+            if (i >= 0)
+            {
+                dc[(i * cn) + ch] += sq[ch];
             }
         }
     }

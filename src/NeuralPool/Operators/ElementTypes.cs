@@ -36,22 +36,13 @@ internal static class Check
     /// <summary>Every index must address its own plane (or be -1 where a window was empty).</summary>
     public static void PlaneIndices(ReadOnlySpan<long> indices, long plane, string name)
     {
-        // Vectors first: v in [-1, plane) exactly when (ulong)(v + 1) < (ulong)(plane + 1); the scalar loop finds the culprit.
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        // The workers check the range; only when they find a culprit does the scalar loop look for the first one.
+        if (Kernels.IndexRange.AllWithin(indices, plane))
         {
-            var one = Vector<long>.One;
-            var limit = new Vector<ulong>((ulong)plane + 1);
-            for (; i + Vector<long>.Count <= indices.Length; i += Vector<long>.Count)
-            {
-                if (!Vector.LessThanAll(Vector.AsVectorUInt64(new Vector<long>(indices[i..]) + one), limit))
-                {
-                    break;
-                }
-            }
+            return;
         }
 
-        for (; i < indices.Length; i++)
+        for (int i = 0; i < indices.Length; i++)
         {
             long v = indices[i];
             if (v < -1 || v >= plane)

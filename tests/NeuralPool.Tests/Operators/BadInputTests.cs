@@ -38,6 +38,26 @@ public sealed class BadInputTests
         }
     }
 
+    [Fact]
+    public void LargeIndexTensor_FirstCulpritNamed_GradientUntouched()
+    {
+        // 65 536 indices: several chunks of the threaded range check, culprits in different chunks.
+        var g = PoolGeometry.Torch([2, 8, 128, 128], TensorLayout.ChannelsFirst, 2, [2], [], [], [], false, TorchPoolKind.Max);
+        var ix = new long[g.OutputLength];
+        for (int i = 0; i < ix.Length; i++)
+        {
+            ix[i] = (i % 4096) * 4 % 16384;
+        }
+
+        ix[20001] = 16384;
+        ix[60000] = -7;
+        var dx = Enumerable.Repeat(Sentinel, (int)g.InputLength).ToArray();
+        var ex = Assert.Throws<ArgumentException>(() => MaxPool.Backward<double>(g, new double[g.OutputLength], ix, dx));
+        Assert.Equal("indices", ex.ParamName);
+        Assert.Contains("index 16384 at position 20001 is outside the spatial plane of 16384 elements", ex.Message, StringComparison.Ordinal);
+        Assert.All(dx, v => Assert.Equal(Sentinel, v));
+    }
+
     private static bool Same(Array a, Array b) => a.Length == b.Length && a.Cast<object>().SequenceEqual(b.Cast<object>());
 
     private static PoolGeometry G => PoolGeometry.Torch(Shape, TensorLayout.ChannelsFirst, 2, [2], [], [], [], false, TorchPoolKind.Max);
