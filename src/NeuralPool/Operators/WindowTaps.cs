@@ -55,6 +55,9 @@ internal static class WindowTaps
             _within = -1;
         }
 
+        /// <summary>The channel of the current window.</summary>
+        public readonly int Channel => _c;
+
         /// <summary>Moves to the next window: its output index and its number of valid taps (now in the tap buffer); false after the last.</summary>
         public bool Next(out long output, out int count)
         {
