@@ -375,6 +375,7 @@ internal static unsafe partial class WindowReduce
                 }
 
                 var cursor = new RowCursor(g, r0);
+                var clean = default(CleanRows<T>);
                 for (int r = r0; r < r1; r++, cursor.Next())
                 {
                     T* xn = (T*)job.X + (cursor.Plane * inPlane * cn);
@@ -387,13 +388,13 @@ internal static unsafe partial class WindowReduce
                     }
 
                     // Max: cheap maxima while the row's inputs prove NaN-free, else the exact rule.
-                    if (typeof(TFast) != typeof(TRed) && !SeparableVertical<T, TFast>(g, xn, ds, hs, width, v, checkNaN: true))
+                    if (typeof(TFast) != typeof(TRed) && !SeparableVertical<T, TFast>(g, xn, ds, hs, width, v, &clean))
                     {
                         SeparableHorizontal<T, TFast>(g, v, yo, cols, (long)ds.Part * hs.Part, divisor);
                         continue;
                     }
 
-                    SeparableVertical<T, TRed>(g, xn, ds, hs, width, v, checkNaN: false);
+                    SeparableVertical<T, TRed>(g, xn, ds, hs, width, v, null);
                     SeparableHorizontal<T, TRed>(g, v, yo, cols, (long)ds.Part * hs.Part, divisor);
                 }
             }
@@ -408,11 +409,44 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>
-    /// Channels-last separable, vertical: <c>v[w·C + c]</c> = the reduction of the valid rows of <c>x[row][w][c]</c>,
-    /// in one pass with the first three rows in registers. With <paramref name="checkNaN"/>, also reports
-    /// whether any of those rows holds a NaN.
+    /// The stretch of memory <c>[From, To)</c> last proven free of NaN: overlapping windows share rows, so
+    /// each row is scanned once while the output rows advance.
     /// </summary>
-    private static bool SeparableVertical<T, TRed>(in PoolGeometry g, T* xn, AxisSpan ds, AxisSpan hs, int width, T* v, bool checkNaN)
+    private struct CleanRows<T>
+        where T : unmanaged, INumber<T>
+    {
+        public T* From;
+        public T* To;
+
+        /// <summary>Whether the row <c>[row, row + width)</c> holds a NaN; a clean row adjacent to the stretch extends it.</summary>
+        public bool HasNaN(T* row, int width)
+        {
+            if (row >= From && row + width <= To)
+            {
+                return false;
+            }
+
+            if (ContainsNaN(row, width))
+            {
+                return true;
+            }
+
+            if (row != To)
+            {
+                From = row;
+            }
+
+            To = row + width;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Channels-last separable, vertical: <c>v[w·C + c]</c> = the reduction of the valid rows of <c>x[row][w][c]</c>,
+    /// in one pass with the first three rows in registers. With <paramref name="clean"/>, also reports
+    /// whether any of those rows holds a NaN, scanning only rows not already known to be clean.
+    /// </summary>
+    private static bool SeparableVertical<T, TRed>(in PoolGeometry g, T* xn, AxisSpan ds, AxisSpan hs, int width, T* v, CleanRows<T>* clean)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -429,11 +463,11 @@ internal static unsafe partial class WindowReduce
         }
 
         bool nan = false;
-        if (checkNaN)
+        if (clean != null)
         {
             for (int k = 0; k < n && !nan; k++)
             {
-                nan = ContainsNaN(rows[k], width);
+                nan = clean->HasNaN(rows[k], width);
             }
         }
 
