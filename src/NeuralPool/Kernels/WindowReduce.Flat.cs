@@ -369,9 +369,16 @@ internal static unsafe partial class WindowReduce
             {
                 t = Math.Min(t, count - lanes);
                 Vector<T> acc = Vector.Load(start + t);
-                for (int j = 1; j < kw; j++)
+                if (kw == 3)
                 {
-                    acc = TRed.Combine(acc, Vector.Load(start + t + j));
+                    acc = TRed.Combine(TRed.Combine(acc, Vector.Load(start + t + 1)), Vector.Load(start + t + 2));
+                }
+                else
+                {
+                    for (int j = 1; j < kw; j++)
+                    {
+                        acc = TRed.Combine(acc, Vector.Load(start + t + j));
+                    }
                 }
 
                 (s == 1 ? (divisorValue == 1 ? acc : acc / scale) : acc).Store(into + t);
@@ -438,9 +445,16 @@ internal static unsafe partial class WindowReduce
             {
                 i = Math.Min(i, length - lanes); // overlapping last vector: recomputed from the input, same values
                 Vector<T> acc = TRed.Combine(Vector.Load(x + i), Vector.Load(x + i + stride));
-                for (int j = 2; j < count; j++)
+                if (count == 3)
                 {
-                    acc = TRed.Combine(acc, Vector.Load(x + i + ((long)j * stride)));
+                    acc = TRed.Combine(acc, Vector.Load(x + i + (2L * stride)));
+                }
+                else
+                {
+                    for (int j = 2; j < count; j++)
+                    {
+                        acc = TRed.Combine(acc, Vector.Load(x + i + ((long)j * stride)));
+                    }
                 }
 
                 acc.Store(into + i);
