@@ -375,7 +375,6 @@ internal static unsafe partial class WindowReduce
                 }
 
                 var cursor = new RowCursor(g, r0);
-                var clean = default(CleanRows<T>);
                 for (int r = r0; r < r1; r++, cursor.Next())
                 {
                     T* xn = (T*)job.X + (cursor.Plane * inPlane * cn);
@@ -388,13 +387,13 @@ internal static unsafe partial class WindowReduce
                     }
 
                     // Max: cheap maxima while the row's inputs prove NaN-free, else the exact rule.
-                    if (typeof(TFast) != typeof(TRed) && !SeparableVertical<T, TFast>(g, xn, ds, hs, width, v, &clean))
+                    if (typeof(TFast) != typeof(TRed) && !SeparableVertical<T, TFast>(g, xn, ds, hs, width, v, checkNaN: true))
                     {
                         SeparableHorizontal<T, TFast>(g, v, yo, cols, (long)ds.Part * hs.Part, divisor);
                         continue;
                     }
 
-                    SeparableVertical<T, TRed>(g, xn, ds, hs, width, v, null);
+                    SeparableVertical<T, TRed>(g, xn, ds, hs, width, v, checkNaN: false);
                     SeparableHorizontal<T, TRed>(g, v, yo, cols, (long)ds.Part * hs.Part, divisor);
                 }
             }
@@ -409,44 +408,11 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>
-    /// The stretch of memory <c>[From, To)</c> last proven free of NaN: overlapping windows share rows, so
-    /// each row is scanned once while the output rows advance.
-    /// </summary>
-    private struct CleanRows<T>
-        where T : unmanaged, INumber<T>
-    {
-        public T* From;
-        public T* To;
-
-        /// <summary>Whether the row <c>[row, row + width)</c> holds a NaN; a clean row adjacent to the stretch extends it.</summary>
-        public bool HasNaN(T* row, int width)
-        {
-            if (row >= From && row + width <= To)
-            {
-                return false;
-            }
-
-            if (ContainsNaN(row, width))
-            {
-                return true;
-            }
-
-            if (row != To)
-            {
-                From = row;
-            }
-
-            To = row + width;
-            return false;
-        }
-    }
-
-    /// <summary>
     /// Channels-last separable, vertical: <c>v[w·C + c]</c> = the reduction of the valid rows of <c>x[row][w][c]</c>,
-    /// in one pass with the first three rows in registers. With <paramref name="clean"/>, also reports
-    /// whether any of those rows holds a NaN, scanning only rows not already known to be clean.
+    /// in one pass with the first three rows in registers. With <paramref name="checkNaN"/>, the same pass
+    /// also reports whether any of those rows holds a NaN (then <paramref name="v"/> is to be recomputed).
     /// </summary>
-    private static bool SeparableVertical<T, TRed>(in PoolGeometry g, T* xn, AxisSpan ds, AxisSpan hs, int width, T* v, CleanRows<T>* clean)
+    private static bool SeparableVertical<T, TRed>(in PoolGeometry g, T* xn, AxisSpan ds, AxisSpan hs, int width, T* v, bool checkNaN)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -462,51 +428,78 @@ internal static unsafe partial class WindowReduce
             }
         }
 
-        bool nan = false;
-        if (clean != null)
-        {
-            for (int k = 0; k < n && !nan; k++)
-            {
-                nan = clean->HasNaN(rows[k], width);
-            }
-        }
-
         if (n == 1)
         {
             new ReadOnlySpan<T>(rows[0], width).CopyTo(new Span<T>(v, width));
-            return nan;
+            return checkNaN && ContainsNaN(rows[0], width);
         }
 
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         T* r0 = rows[0], r1 = rows[1], r2 = n > 2 ? rows[2] : rows[1];
         int w = 0;
+        var bad = Vector<T>.Zero;
         for (; lanes != 0 && w + lanes <= width; w += lanes)
         {
-            Vector<T> acc = TRed.Combine(Vector.Load(r0 + w), Vector.Load(r1 + w));
+            Vector<T> a0 = Vector.Load(r0 + w), a1 = Vector.Load(r1 + w);
+            Vector<T> acc = TRed.Combine(a0, a1);
+            if (checkNaN)
+            {
+                bad |= NaNLanes(a0, a1);
+            }
+
             if (n > 2)
             {
-                acc = TRed.Combine(acc, Vector.Load(r2 + w));
+                Vector<T> a2 = Vector.Load(r2 + w);
+                acc = TRed.Combine(acc, a2);
                 for (int k = 3; k < n; k++)
                 {
-                    acc = TRed.Combine(acc, Vector.Load(rows[k] + w));
+                    Vector<T> ak = Vector.Load(rows[k] + w);
+                    acc = TRed.Combine(acc, ak);
+                    if (checkNaN)
+                    {
+                        bad |= NaNLanes(a2, ak);
+                    }
+                }
+
+                if (checkNaN)
+                {
+                    bad |= NaNLanes(a2, a2);
                 }
             }
 
             acc.Store(v + w);
         }
 
+        bool nan = bad != Vector<T>.Zero;
         for (; w < width; w++)
         {
             T acc = r0[w];
+            nan |= checkNaN && T.IsNaN(acc);
             for (int k = 1; k < n; k++)
             {
                 acc = TRed.Combine(acc, rows[k][w]);
+                nan |= checkNaN && T.IsNaN(rows[k][w]);
             }
 
             v[w] = acc;
         }
 
         return nan;
+    }
+
+    /// <summary>Lanes where <paramref name="a"/> or <paramref name="b"/> is NaN (none for integer types).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> NaNLanes<T>(Vector<T> a, Vector<T> b)
+        where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            return Vector<T>.Zero;
+        }
+
+        return Vector<T>.Count * sizeof(T) == 32 && Avx.IsSupported
+            ? Unordered(a.AsVector256(), b.AsVector256()).AsVector()
+            : ~Vector.Equals(a, a) | ~Vector.Equals(b, b);
     }
 
     /// <summary>Channels-last separable, horizontal: each output reduces its taps of the vertical row <paramref name="v"/>, lanes over channels.</summary>
