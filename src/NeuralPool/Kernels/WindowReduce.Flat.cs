@@ -132,29 +132,42 @@ internal static unsafe partial class WindowReduce
         {
             T* xp = (T*)job.X + (p * inPlane);
             T* yp = (T*)job.Y + (p * outPlane);
-            if (typeof(TFast) != typeof(TRed) && !ContainsNaN(xp, (int)inPlane))
+            bool fast = typeof(TFast) != typeof(TRed);
+            if (sizeof(T) == 4 && plan.PairShape)
             {
-                FlatPlane<T, TFast>(plan, xp, yp, v, h, cols, borders, hSpans, job.Divisor);
+                if (fast && !ContainsNaN(xp, (int)inPlane))
+                {
+                    PairRows<T, TFast>(plan, xp, yp, hSpans - plan.DOut, hSpans, job.Divisor);
+                }
+                else
+                {
+                    PairRows<T, TRed>(plan, xp, yp, hSpans - plan.DOut, hSpans, job.Divisor);
+                }
+
+                continue;
             }
-            else
+
+            // Max: cheap maxima when the vertical pass, which loads every input it reduces, sees no NaN.
+            if (fast && !FlatVertical<T, TFast>(plan, xp, v, hSpans, checkNaN: true))
             {
-                FlatPlane<T, TRed>(plan, xp, yp, v, h, cols, borders, hSpans, job.Divisor);
+                FlatHorizontal<T, TFast>(plan, v, h, yp, cols, borders, hSpans, job.Divisor);
+                continue;
             }
+
+            FlatVertical<T, TRed>(plan, xp, v, hSpans, checkNaN: false);
+            FlatHorizontal<T, TRed>(plan, v, h, yp, cols, borders, hSpans, job.Divisor);
         }
     }
 
-    private static void FlatPlane<T, TRed>(in FlatPlan plan, T* xp, T* yp, T* v, T* h, AxisSpan* border, int borders, AxisSpan* hSpans, Divisor divisor)
+    /// <summary>The vertical pass of a flattened plane into <paramref name="v"/>; with <paramref name="checkNaN"/>, whether a reduced input is NaN.</summary>
+    private static bool FlatVertical<T, TRed>(in FlatPlan plan, T* xp, T* v, AxisSpan* hSpans, bool checkNaN)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        int width = plan.Width, hOut = plan.HOut, wOut = plan.WOut, kh = plan.KH;
-        if (sizeof(T) == 4 && plan.PairShape)
-        {
-            PairRows<T, TRed>(plan, xp, yp, hSpans - plan.DOut, hSpans, divisor);
-            return;
-        }
+        int width = plan.Width, hOut = plan.HOut, kh = plan.KH;
+        bool nan = false;
 
-        // Vertical. Interior rows at stride 1: one flattened loop.
+        // Interior rows at stride 1: one flattened loop.
         int hb = plan.HB, he = plan.HE;
         bool joined = plan.HStride == 1 && he - hb > 1;
         for (int oh = 0; oh < hOut; oh++)
@@ -162,7 +175,7 @@ internal static unsafe partial class WindowReduce
             if (joined && oh == hb)
             {
                 T* first = xp + ((long)(hb - plan.HPad) * width);
-                FoldStrided<T, TRed>(first, kh, width, (he - hb) * width, v + ((long)hb * width));
+                nan |= FoldStrided<T, TRed>(first, kh, width, (he - hb) * width, v + ((long)hb * width), checkNaN);
                 oh = he - 1;
                 continue;
             }
@@ -175,10 +188,20 @@ internal static unsafe partial class WindowReduce
                 continue;
             }
 
-            FoldStrided<T, TRed>(xp + ((long)hs.First * width), hs.Count, width, width, vr);
+            nan |= FoldStrided<T, TRed>(xp + ((long)hs.First * width), hs.Count, width, width, vr, checkNaN);
         }
 
-        // Horizontal: runs of rows with one row divisor part, interior columns flattened, then border columns.
+        return nan;
+    }
+
+    /// <summary>The horizontal pass of a flattened plane from the vertical rows <paramref name="v"/> into <paramref name="yp"/>.</summary>
+    private static void FlatHorizontal<T, TRed>(in FlatPlan plan, T* v, T* h, T* yp, AxisSpan* border, int borders, AxisSpan* hSpans, Divisor divisor)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int width = plan.Width, hOut = plan.HOut, wOut = plan.WOut;
+
+        // Runs of rows with one row divisor part, interior columns flattened, then border columns.
         int ib = plan.IB, ie = plan.IE;
         for (int a = 0; a < hOut;)
         {
@@ -426,8 +449,11 @@ internal static unsafe partial class WindowReduce
         }
     }
 
-    /// <summary><c>into[i] = x[i] ⊕ x[i + stride] ⊕ … ⊕ x[i + (count - 1)·stride]</c> for i &lt; <paramref name="length"/>, in that order.</summary>
-    private static void FoldStrided<T, TRed>(T* x, int count, int stride, int length, T* into)
+    /// <summary>
+    /// <c>into[i] = x[i] ⊕ x[i + stride] ⊕ … ⊕ x[i + (count - 1)·stride]</c> for i &lt; <paramref name="length"/>, in that order;
+    /// with <paramref name="checkNaN"/>, returns whether any of those inputs is NaN.
+    /// </summary>
+    private static bool FoldStrided<T, TRed>(T* x, int count, int stride, int length, T* into, bool checkNaN)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -435,45 +461,56 @@ internal static unsafe partial class WindowReduce
         if (count == 1)
         {
             new ReadOnlySpan<T>(x, length).CopyTo(new Span<T>(into, length));
-            return;
+            return checkNaN && ContainsNaN(x, length);
         }
 
         int i = 0;
+        var bad = Vector<T>.Zero;
         if (length >= lanes)
         {
             for (; ; i += lanes)
             {
                 i = Math.Min(i, length - lanes); // overlapping last vector: recomputed from the input, same values
-                Vector<T> acc = TRed.Combine(Vector.Load(x + i), Vector.Load(x + i + stride));
-                if (count == 3)
+                Vector<T> a0 = Vector.Load(x + i), a1 = Vector.Load(x + i + stride);
+                Vector<T> acc = TRed.Combine(a0, a1);
+                if (checkNaN)
                 {
-                    acc = TRed.Combine(acc, Vector.Load(x + i + (2L * stride)));
+                    bad |= NaNLanes(a0, a1);
                 }
-                else
+
+                for (int j = 2; j < count; j++)
                 {
-                    for (int j = 2; j < count; j++)
+                    Vector<T> aj = Vector.Load(x + i + ((long)j * stride));
+                    acc = TRed.Combine(acc, aj);
+                    if (checkNaN)
                     {
-                        acc = TRed.Combine(acc, Vector.Load(x + i + ((long)j * stride)));
+                        bad |= NaNLanes(aj, aj);
                     }
                 }
 
                 acc.Store(into + i);
                 if (i + lanes >= length)
                 {
-                    return;
+                    return bad != Vector<T>.Zero;
                 }
             }
         }
 
+        bool nan = false;
         for (; i < length; i++)
         {
             T acc = x[i];
+            nan |= checkNaN && T.IsNaN(acc);
             for (int j = 1; j < count; j++)
             {
-                acc = TRed.Combine(acc, x[i + ((long)j * stride)]);
+                T xj = x[i + ((long)j * stride)];
+                acc = TRed.Combine(acc, xj);
+                nan |= checkNaN && T.IsNaN(xj);
             }
 
             into[i] = acc;
         }
+
+        return nan;
     }
 }
