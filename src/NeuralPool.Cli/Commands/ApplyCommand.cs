@@ -171,10 +171,10 @@ internal static class ApplyCommand
         return CliApplication.ExitOk;
     }
 
-    /// <summary>The operator's inputs in its order, from the files given.</summary>
     /// <summary>The inputs of region and fractional pooling besides the tensor itself.</summary>
     private sealed record Extras(NpyArray? Boxes, NpyArray? RandomSamples);
 
+    /// <summary>The operator's inputs in its order, from the files given.</summary>
     private static NpyArray[] Inputs(PoolOperator op, NpyArray x, NpyArray? indices, Extras extras, int[]? outputShape, NpyArray? gy, TensorLayout layout)
     {
         var inputs = new List<NpyArray>();

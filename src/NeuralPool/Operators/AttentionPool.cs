@@ -39,18 +39,8 @@ public static class AttentionPool
         for (int b = 0; b < batch; b++)
         {
             Softmax(input, b, steps, features, mask, query, alpha);
-            Span<T> y = output.Slice(b * features, features);
-            y.Clear();
-            for (int t = 0; t < steps; t++)
-            {
-                if (alpha[t] != T.Zero)
-                {
-                    for (int f = 0; f < features; f++)
-                    {
-                        y[f] += alpha[t] * input[(((b * steps) + t) * features) + f];
-                    }
-                }
-            }
+            MaskedSoftmax.WeightedSum(input.Slice(b * steps * features, steps * features), features, mask.Slice(b * steps, steps), alpha,
+                output.Slice(b * features, features));
 
             if (!weights.IsEmpty)
             {
@@ -83,20 +73,13 @@ public static class AttentionPool
         for (int b = 0; b < batch; b++)
         {
             Softmax(input, b, steps, features, mask, query, alpha);
-            y.Clear();
-            for (int t = 0; t < steps; t++)
-            {
-                for (int f = 0; f < features; f++)
-                {
-                    y[f] += alpha[t] * input[(((b * steps) + t) * features) + f];
-                }
-            }
+            MaskedSoftmax.WeightedSum(input.Slice(b * steps * features, steps * features), features, mask.Slice(b * steps, steps), alpha, y);
 
             ReadOnlySpan<T> g = gradOutput.Slice(b * features, features);
             T gy = Dot(g, y);
             for (int t = 0; t < steps; t++)
             {
-                if (alpha[t] == T.Zero)
+                if (!mask[(b * steps) + t])
                 {
                     continue;
                 }

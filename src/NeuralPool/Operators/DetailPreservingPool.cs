@@ -228,7 +228,7 @@ public static class DetailPreservingPool
 
         if (!(epsilon >= 0 && double.IsFinite(epsilon)))
         {
-            ThrowHelper.Argument(nameof(epsilon), $"epsilon must be positive and finite, got {epsilon}.");
+            ThrowHelper.Argument(nameof(epsilon), $"epsilon must be positive and finite (0 selects the default {DefaultEpsilon}), got {epsilon}.");
         }
 
         ThrowHelper.CheckLength("input", inputLength, geometry.InputLength, "input", geometry, output: false);

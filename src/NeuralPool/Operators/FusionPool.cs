@@ -64,15 +64,7 @@ public static class FusionPool
         for (int b = 0; b < batch; b++)
         {
             Attention(embeddings, b, modalities, features, present, v, u, w, hidden, alpha, default);
-            Span<T> z = output.Slice(b * features, features);
-            z.Clear();
-            for (int m = 0; m < modalities; m++)
-            {
-                for (int f = 0; f < features; f++)
-                {
-                    z[f] += alpha[m] * embeddings[(((b * modalities) + m) * features) + f];
-                }
-            }
+            MaskedSoftmax.WeightedSum(Sample(embeddings, b, modalities, features), features, present.Slice(b * modalities, modalities), alpha, output.Slice(b * features, features));
 
             if (!weights.IsEmpty)
             {
@@ -104,14 +96,7 @@ public static class FusionPool
         for (int b = 0; b < batch; b++)
         {
             Attention(embeddings, b, modalities, features, present, v, u, w, hidden, alpha, gates);
-            Array.Clear(z);
-            for (int m = 0; m < modalities; m++)
-            {
-                for (int f = 0; f < features; f++)
-                {
-                    z[f] += alpha[m] * embeddings[(((b * modalities) + m) * features) + f];
-                }
-            }
+            MaskedSoftmax.WeightedSum(Sample(embeddings, b, modalities, features), features, present.Slice(b * modalities, modalities), alpha, z);
 
             ReadOnlySpan<T> g = gradOutput.Slice(b * features, features);
             T gz = Dot(g, z);
@@ -183,6 +168,9 @@ public static class FusionPool
 
         MaskedSoftmax.Normalize(alpha, present.Slice(b * modalities, modalities));
     }
+
+    private static ReadOnlySpan<T> Sample<T>(ReadOnlySpan<T> x, int b, int modalities, int features) =>
+        x.Slice(b * modalities * features, modalities * features);
 
     private static SequenceReduction Reduction(FusionMode mode) => mode == FusionMode.Max ? SequenceReduction.Max : SequenceReduction.Mean;
 

@@ -149,6 +149,44 @@ public static class SequencePool
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Backward(input, batch, steps, features, MaskOf(lengths, batch, steps), reduction, gradOutput, gradInput);
 
+    /// <summary>Gradient for a ragged batch (max recomputes its steps from <paramref name="input"/>), overwriting <paramref name="gradInput"/>.</summary>
+    /// <exception cref="ArgumentException">The offsets or a length are invalid; nothing is written then.</exception>
+    public static void BackwardRagged<T>(ReadOnlySpan<T> input, ReadOnlySpan<int> offsets, int features, SequenceReduction reduction,
+        ReadOnlySpan<T> gradOutput, Span<T> gradInput)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int batch = CheckOffsets(offsets, input.Length, features);
+        ThrowHelper.CheckLength(nameof(gradOutput), gradOutput.Length, (long)batch * features, "gradOutput");
+        ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, input.Length, "gradInput");
+        var values = new T[batch * features];
+        var argmax = new long[batch * features];
+        ForwardRagged(input, offsets, features, reduction, values, reduction == SequenceReduction.Max ? argmax : default);
+        gradInput.Clear();
+        for (int b = 0; b < batch; b++)
+        {
+            int first = offsets[b], count = offsets[b + 1] - first;
+            for (int f = 0; f < features; f++)
+            {
+                T g = gradOutput[(b * features) + f];
+                if (reduction == SequenceReduction.Max)
+                {
+                    long t = argmax[(b * features) + f];
+                    if (t >= 0)
+                    {
+                        gradInput[(int)(((first + t) * features) + f)] += g;
+                    }
+
+                    continue;
+                }
+
+                for (int t = 0; t < count; t++)
+                {
+                    gradInput[((first + t) * features) + f] += g / T.CreateChecked(count);
+                }
+            }
+        }
+    }
+
     /// <summary>One sequence: its valid rows (in step order) reduced feature by feature.</summary>
     private static void Reduce<T>(ReadOnlySpan<T> input, int features, ReadOnlySpan<int> rows, int firstRow, SequenceReduction reduction, Span<T> output, Span<long> argmax)
         where T : unmanaged, IFloatingPointIeee754<T>

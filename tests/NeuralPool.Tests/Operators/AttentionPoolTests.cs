@@ -52,6 +52,34 @@ public class AttentionPoolTests
     }
 
     [Fact]
+    public void PaddingNeverMatters_NotEvenNaNOrInfinity()
+    {
+        var rng = new Random(44);
+        var x = TestData.Make(DataKind.Normal, Batch * Steps * Features, rng);
+        var q = TestData.Make(DataKind.Normal, Features, rng);
+        var gy = TestData.Make(DataKind.Normal, Batch * Features, rng);
+        var dirty = (double[])x.Clone();
+        for (int b = 0; b < Batch; b++)
+        {
+            for (int i = Lengths[b] * Features; i < Steps * Features; i++)
+            {
+                dirty[(b * Steps * Features) + i] = i % 2 == 0 ? double.NaN : double.NegativeInfinity;
+            }
+        }
+
+        var (y, y2) = (new double[Batch * Features], new double[Batch * Features]);
+        AttentionPool.Forward(x, Batch, Steps, Features, Lengths, q, y);
+        AttentionPool.Forward(dirty, Batch, Steps, Features, Lengths, q, y2);
+        Assert.Equal(y, y2);
+        var (gx, gq, gx2, gq2) = (new double[x.Length], new double[Features], new double[x.Length], new double[Features]);
+        AttentionPool.Backward(x, Batch, Steps, Features, Lengths, q, gy, gx, gq);
+        AttentionPool.Backward(dirty, Batch, Steps, Features, Lengths, q, gy, gx2, gq2);
+        Assert.Equal(gx, gx2);
+        Assert.Equal(gq, gq2);
+        Assert.All(gx.Where((_, i) => i % (Steps * Features) >= Lengths[i / (Steps * Features)] * Features), v => Assert.Equal(0.0, v));
+    }
+
+    [Fact]
     public void Ragged_EqualsPadded()
     {
         var rng = new Random(43);

@@ -50,12 +50,25 @@ public class FusionPoolTests
             }
         }
 
-        // A missing modality's values do not matter.
+        // A missing modality's values do not matter, not even NaN or infinities, forward or backward.
         var changed = (double[])x.Clone();
-        changed[(((1 * Modalities) + 0) * Features) + 2] = 1e6;
+        for (int f = 0; f < Features; f++)
+        {
+            changed[(((1 * Modalities) + 0) * Features) + f] = f % 3 == 0 ? double.NaN : f % 3 == 1 ? double.PositiveInfinity : 1e6;
+        }
+
         var z2 = new double[Batch * Features];
         FusionPool.GatedForward(changed, Batch, Modalities, Features, Present, v, u, w, z2);
         Assert.Equal(z, z2);
+        var gy = TestData.Make(DataKind.Normal, Batch * Features, new Random(53));
+        var grads = new[] { new double[x.Length], new double[v.Length], new double[u.Length], new double[w.Length] };
+        var grads2 = new[] { new double[x.Length], new double[v.Length], new double[u.Length], new double[w.Length] };
+        FusionPool.GatedBackward(x, Batch, Modalities, Features, Present, v, u, w, gy, grads[0], grads[1], grads[2], grads[3]);
+        FusionPool.GatedBackward(changed, Batch, Modalities, Features, Present, v, u, w, gy, grads2[0], grads2[1], grads2[2], grads2[3]);
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(grads[i], grads2[i]);
+        }
     }
 
     [Fact]

@@ -112,6 +112,38 @@ public class SequencePoolTests
         int[] lengths = [6, 3, 2, 1]; // no empty sequence: its max is -inf, where the loss has no derivative
         SequencePool.Backward(x, Batch, Steps, Features, lengths, reduction, gy, gx);
         Harness.AssertGradient(x, gy, gx, (input, y) => SequencePool.Forward(input, Batch, Steps, Features, lengths, reduction, y));
+
+        // The same lengths without padding (the padded-equivalence test covers an empty sequence).
+        int[] offsets = [0, 6, 9, 11, 12];
+        var ragged = TestData.Make(DataKind.Distinct, 12 * Features, rng);
+        var gr = MaxPoolSweepTests.Garbage<double>(ragged.Length);
+        SequencePool.BackwardRagged(ragged, offsets, Features, reduction, gy, gr);
+        Harness.AssertGradient(ragged, gy, gr, (input, y) => SequencePool.ForwardRagged(input, offsets, Features, reduction, y));
+    }
+
+    [Fact]
+    public void RaggedBackward_IsThePaddedBackwardWithoutThePadding()
+    {
+        var rng = new Random(3);
+        var x = TestData.Make(DataKind.Ties, Batch * Steps * Features, rng);
+        var gy = TestData.Make(DataKind.Normal, Batch * Features, rng);
+        var offsets = new List<int> { 0 };
+        var ragged = new List<double>();
+        for (int b = 0; b < Batch; b++)
+        {
+            ragged.AddRange(x.Skip(b * Steps * Features).Take(Lengths[b] * Features));
+            offsets.Add(offsets[^1] + Lengths[b]);
+        }
+
+        foreach (var reduction in new[] { SequenceReduction.Mean, SequenceReduction.Max })
+        {
+            var padded = new double[x.Length];
+            SequencePool.Backward(x, Batch, Steps, Features, Lengths, reduction, gy, padded);
+            var byRagged = new double[ragged.Count];
+            SequencePool.BackwardRagged([.. ragged], [.. offsets], Features, reduction, gy, byRagged);
+            var expected = Enumerable.Range(0, Batch).SelectMany(b => padded.Skip(b * Steps * Features).Take(Lengths[b] * Features)).ToArray();
+            Assert.Equal(expected, byRagged);
+        }
     }
 
     [Fact]
