@@ -133,21 +133,24 @@ internal static class RegionPooling
     public static BinGrid Bins<T>(ReadOnlySpan<T> box, double spatialScale, bool aligned, int outputHeight, int outputWidth, int samplingRatio)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // In the element type, as torchvision computes it: each corner is scaled (in double, the type of the scale)
+        // and rounded once; extents, bin sizes and the adaptive sample counts follow in T, so a float RoI gets
+        // exactly torchvision's float bins, including the ceiling of the sample count.
         double off = aligned ? 0.5 : 0.0;
-        double x1 = (double.CreateChecked(box[0]) * spatialScale) - off, y1 = (double.CreateChecked(box[1]) * spatialScale) - off;
-        double x2 = (double.CreateChecked(box[2]) * spatialScale) - off, y2 = (double.CreateChecked(box[3]) * spatialScale) - off;
-        double rw = x2 - x1, rh = y2 - y1;
+        T x1 = T.CreateChecked((double.CreateChecked(box[0]) * spatialScale) - off), y1 = T.CreateChecked((double.CreateChecked(box[1]) * spatialScale) - off);
+        T x2 = T.CreateChecked((double.CreateChecked(box[2]) * spatialScale) - off), y2 = T.CreateChecked((double.CreateChecked(box[3]) * spatialScale) - off);
+        T rw = x2 - x1, rh = y2 - y1;
         if (!aligned)
         {
-            rw = Math.Max(rw, 1.0);
-            rh = Math.Max(rh, 1.0);
+            rw = T.Max(rw, T.One);
+            rh = T.Max(rh, T.One);
         }
 
-        double bh = rh / outputHeight, bw = rw / outputWidth;
-        int gh = samplingRatio > 0 ? samplingRatio : (int)Math.Ceiling(rh / outputHeight);
-        int gw = samplingRatio > 0 ? samplingRatio : (int)Math.Ceiling(rw / outputWidth);
+        T bh = rh / T.CreateChecked(outputHeight), bw = rw / T.CreateChecked(outputWidth);
+        int gh = samplingRatio > 0 ? samplingRatio : int.CreateSaturating(T.Ceiling(rh / T.CreateChecked(outputHeight)));
+        int gw = samplingRatio > 0 ? samplingRatio : int.CreateSaturating(T.Ceiling(rw / T.CreateChecked(outputWidth)));
         // Kept as computed, negative for inverted boxes, as torchvision keeps them: the sample loops then do not
         // run, and the operators' counts (max(gh·gw, 1) for RoIAlign, gh·gw for PS-RoIAlign) see the same product.
-        return new BinGrid(y1, x1, bh, bw, gh, gw);
+        return new BinGrid(double.CreateChecked(y1), double.CreateChecked(x1), double.CreateChecked(bh), double.CreateChecked(bw), gh, gw);
     }
 }

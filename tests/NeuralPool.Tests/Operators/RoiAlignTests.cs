@@ -204,6 +204,22 @@ public sealed class RoiAlignTests
     }
 
     [Fact]
+    public void FloatBins_AreComputedInFloat_AsTorchvisionDoes()
+    {
+        // x = 0.7f .. 2.7f: in float the width is exactly 2 (two samples per bin); in double it is 2.0000000596
+        // (three). Values from torchvision 0.14.1: roi_align((arange(16)**2).reshape(1,1,4,4), [[0, 0.7, 0.5, 2.7, 1.5]],
+        // (1, 1), 1.0, 0, False) in float32 and float64.
+        var plane = Enumerable.Range(0, 16).Select(i => (double)i * i).ToArray();
+        var o = new RoiAlignOptions(1, 1, 1.0, 0, Aligned: false);
+        var yf = new float[1];
+        RoiAlign.Forward<float>(TensorLayout.ChannelsFirst, [1, 1, 4, 4], plane.Select(v => (float)v).ToArray(), [0.7f, 0.5f, 2.7f, 1.5f], [0], o, yf);
+        Assert.Equal(32.900001525878906, yf[0], 1e-5);
+        var yd = new double[1];
+        RoiAlign.Forward<double>(TensorLayout.ChannelsFirst, [1, 1, 4, 4], plane, [0.7f, 0.5f, 2.7f, 1.5f], [0], o, yd);
+        Assert.Equal(32.944444666306175, yd[0], 1e-12);
+    }
+
+    [Fact]
     public void FloatAndDouble_Agree()
     {
         foreach (var c in RandomCases(seed: 14, count: 100))
