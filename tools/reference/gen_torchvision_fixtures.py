@@ -115,7 +115,8 @@ def main(argv):
         attrs = {"output_size": size, "spatial_scale": scale}
         if op == "ps_roi_align":
             c = size[0] * size[1] * rng.randint(1, 3)  # channels: a multiple of the output bins
-            # a degenerate box with an adaptive grid divides by 0 there (NaN); keep the grid fixed for those cases
+            # adaptive (-1) and fixed grids; with an adaptive grid a degenerate box has 0 samples and torchvision
+            # divides by 0 (NaN), which the cases keep on purpose
             attrs["sampling_ratio"] = [-1, 1, 2][i % 3]
         if op == "roi_align":
             attrs["sampling_ratio"] = [-1, 0, 1, 2][i % 4]
