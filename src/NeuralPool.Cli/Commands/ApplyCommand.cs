@@ -50,7 +50,7 @@ internal static class ApplyCommand
 
         public Option<string?> NormType { get; } = new("--norm-type") { Description = "torch lp_pool: the power p (e.g. 2 or 1.5)." };
 
-        public Option<string?> OutputSize { get; } = new("--output-size") { Description = "torch adaptive pooling output size (none keeps an axis: 7,none) or max_unpool output size; ONNX MaxUnpool output_shape (spatial, or N,C,spatial)." };
+        public Option<string?> OutputSize { get; } = new("--output-size") { Description = "torch adaptive pooling output size (none keeps an axis: 7,none) or max_unpool output size; ONNX MaxUnpool output_shape (spatial, or N,C,spatial), MaxRoiPool pooled_shape, RoiAlign output height,width." };
 
         public Option<string?> Pads { get; } = new("--pads") { Description = "ONNX pads: all begins then all ends, e.g. 1,1,1,1." };
 
@@ -60,7 +60,11 @@ internal static class ApplyCommand
 
         public Option<string?> P { get; } = new("--p") { Description = "ONNX LpPool / GlobalLpPool p (default 2)." };
 
-        public Option<string?> Boxes { get; } = new("--boxes") { Description = "Region pooling (torchvision roi_pool, roi_align, ps_roi_align; ONNX MaxRoiPool): the K x 5 boxes (batch, x1, y1, x2, y2) (.npy, the input's float type)." };
+        public Option<string?> Boxes { get; } = new("--boxes") { Description = "Region pooling (torchvision roi_pool, roi_align, ps_roi_align; ONNX MaxRoiPool): the K x 5 boxes (batch, x1, y1, x2, y2); ONNX RoiAlign: the K x 4 rois (x1, y1, x2, y2) (.npy, the input's float type)." };
+
+        public Option<string?> BatchIndices { get; } = new("--batch-indices") { Description = "ONNX RoiAlign: the K batch indices of the rois (.npy, int64)." };
+
+        public Option<string?> Mode { get; } = new("--mode") { Description = "ONNX RoiAlign: avg (default) or max." };
 
         public Option<string?> RandomSamples { get; } = new("--random-samples") { Description = "torch fractional_max_pool2d/3d: the N x C x rank samples in [0, 1) (.npy, the input's float type)." };
 
@@ -70,13 +74,13 @@ internal static class ApplyCommand
 
         public Option<string?> SamplingRatio { get; } = new("--sampling-ratio") { Description = "torchvision roi_align / ps_roi_align: samples per bin and axis (default -1: adaptive)." };
 
-        public Option<bool> Aligned { get; } = new("--aligned") { Description = "torchvision roi_align: shift boxes by -0.5 pixel." };
+        public Option<bool> Aligned { get; } = new("--aligned") { Description = "torchvision roi_align: shift boxes by -0.5 pixel; ONNX RoiAlign: --aligned true is half_pixel (the default), false output_half_pixel." };
 
         public IEnumerable<Option> All =>
         [
             Op, Domain, Input, Indices, Output, OutputIndices, Layout, GradOutput, GradInput, KernelSize, Stride, Padding, Dilation,
             CeilMode, CountIncludePad, DivisorOverride, NormType, OutputSize, Pads, AutoPad, StorageOrder, P,
-            Boxes, RandomSamples, OutputRatio, SpatialScale, SamplingRatio, Aligned,
+            Boxes, BatchIndices, Mode, RandomSamples, OutputRatio, SpatialScale, SamplingRatio, Aligned,
         ];
     }
 
@@ -132,8 +136,9 @@ internal static class ApplyCommand
         var x = Read(parse.GetValue(o.Input)!, "--input");
         string? indicesPath = parse.GetValue(o.Indices);
         var indices = indicesPath is null ? null : Read(indicesPath, "--indices");
-        string? boxesPath = parse.GetValue(o.Boxes), samplesPath = parse.GetValue(o.RandomSamples);
-        var extras = new Extras(boxesPath is null ? null : Read(boxesPath, "--boxes"), samplesPath is null ? null : Read(samplesPath, "--random-samples"));
+        string? boxesPath = parse.GetValue(o.Boxes), samplesPath = parse.GetValue(o.RandomSamples), batchPath = parse.GetValue(o.BatchIndices);
+        var extras = new Extras(boxesPath is null ? null : Read(boxesPath, "--boxes"), samplesPath is null ? null : Read(samplesPath, "--random-samples"),
+            batchPath is null ? null : Read(batchPath, "--batch-indices"));
         var gy = gradOutput is null ? null : Read(gradOutput, "--grad-output");
 
         var writes = new List<(string Path, NpyArray Array)>();
@@ -172,13 +177,13 @@ internal static class ApplyCommand
     }
 
     /// <summary>The inputs of region and fractional pooling besides the tensor itself.</summary>
-    private sealed record Extras(NpyArray? Boxes, NpyArray? RandomSamples);
+    private sealed record Extras(NpyArray? Boxes, NpyArray? RandomSamples, NpyArray? BatchIndices);
 
     /// <summary>The operator's inputs in its order, from the files given.</summary>
     private static NpyArray[] Inputs(PoolOperator op, NpyArray x, NpyArray? indices, Extras extras, int[]? outputShape, NpyArray? gy, TensorLayout layout)
     {
         var inputs = new List<NpyArray>();
-        bool takesIndices = false, takesBoxes = false, takesSamples = false;
+        bool takesIndices = false, takesBoxes = false, takesSamples = false, takesBatch = false;
         foreach (string name in op.InputNames)
         {
             switch (name)
@@ -204,6 +209,10 @@ internal static class ApplyCommand
                     takesBoxes = true;
                     inputs.Add(extras.Boxes ?? throw new CliException($"{op.Name} needs --boxes."));
                     break;
+                case "batch_indices":
+                    takesBatch = true;
+                    inputs.Add(extras.BatchIndices ?? throw new CliException($"{op.Name} needs --batch-indices."));
+                    break;
                 case "_random_samples":
                     takesSamples = true;
                     inputs.Add(extras.RandomSamples ?? throw new CliException($"{op.Name} needs --random-samples."));
@@ -218,9 +227,15 @@ internal static class ApplyCommand
             throw new CliException($"--indices: {op.Name} takes no indices input.");
         }
 
-        if ((extras.Boxes is not null && !takesBoxes) || (extras.RandomSamples is not null && !takesSamples))
+        foreach (var (given, taken, option) in new[]
         {
-            throw new CliException($"{(extras.Boxes is not null && !takesBoxes ? "--boxes" : "--random-samples")}: {op.Name} takes no such input.");
+            (extras.Boxes, takesBoxes, "--boxes"), (extras.RandomSamples, takesSamples, "--random-samples"), (extras.BatchIndices, takesBatch, "--batch-indices"),
+        })
+        {
+            if (given is not null && !taken)
+            {
+                throw new CliException($"{option}: {op.Name} takes no such input.");
+            }
         }
 
         return [.. inputs];
@@ -276,7 +291,30 @@ internal static class ApplyCommand
 
         if (parse.GetResult(o.Aligned) is { Implicit: false })
         {
-            Set("aligned", parse.GetValue(o.Aligned));
+            if (opName == "RoiAlign")
+            {
+                Set("coordinate_transformation_mode", parse.GetValue(o.Aligned) ? "half_pixel" : "output_half_pixel");
+            }
+            else
+            {
+                Set("aligned", parse.GetValue(o.Aligned));
+            }
+        }
+
+        if (parse.GetValue(o.Mode) is { } mode)
+        {
+            Set("mode", mode);
+        }
+
+        if (opName == "RoiAlign" && ParseInts(parse, o.OutputSize, false) is { } roiSize)
+        {
+            if (roiSize.Length is not (1 or 2))
+            {
+                throw new CliException($"--output-size: RoiAlign takes one or two sizes (height, width), got {roiSize.Length}.");
+            }
+
+            Set("output_height", roiSize[0]);
+            Set("output_width", roiSize[^1]);
         }
 
         if (parse.GetValue(o.OutputRatio) is { } outputRatio)
@@ -357,9 +395,9 @@ internal static class ApplyCommand
             Reject(o.Padding, "use --pads (begins then ends)");
             Reject(o.DivisorOverride, "ONNX AveragePool has no divisor override");
             Reject(o.NormType, "use --p");
-            if (opName is not ("MaxUnpool" or "MaxRoiPool"))
+            if (opName is not ("MaxUnpool" or "MaxRoiPool" or "RoiAlign"))
             {
-                Reject(o.OutputSize, "only ONNX MaxUnpool (output shape) and MaxRoiPool (pooled shape) take one");
+                Reject(o.OutputSize, "only ONNX MaxUnpool (output shape), MaxRoiPool (pooled shape) and RoiAlign (output height and width) take one");
             }
 
             if (ParseInts(parse, o.Pads, false) is { } pads)

@@ -99,6 +99,45 @@ public class ApplyCommandTests
         }
     }
 
+    /// <summary>ONNX RoiAlign through apply (rois, batch indices, mode, coordinate mode) reproduces the ONNX suite's cases.</summary>
+    [Theory]
+    [InlineData("test_roialign_aligned_false", "--aligned false")]
+    [InlineData("test_roialign_aligned_true", "")]
+    [InlineData("test_roialign_mode_max", "--aligned false --mode max")]
+    public void OnnxRoiAlignReproducesTheOnnxSuite(string name, string extra)
+    {
+        using var t = new TempFolder();
+        string folder = Path.Combine(CliHarness.RepositoryRoot(), "..", "shared", "conformance", "onnx", name);
+        string[] args =
+        [
+            "apply", "--op", "RoiAlign", "--domain", "onnx", "--input", Path.Combine(folder, "input_0.npy"), "--boxes", Path.Combine(folder, "input_1.npy"),
+            "--batch-indices", Path.Combine(folder, "input_2.npy"), "--output-size", "5,5", "--sampling-ratio", "2", .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            "--output", t["y.npy"],
+        ];
+
+        var (code, _, error) = CliHarness.Run(args);
+
+        Assert.True(code == 0, error);
+        var expected = Npy.Read(Path.Combine(folder, "output_0.npy")).GetData<float>().ToArray();
+        var actual = Npy.Read(t["y.npy"]).GetData<float>().ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.All(expected.Zip(actual), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-4, $"{p.Second} vs {p.First}"));
+    }
+
+    [Fact]
+    public void OnnxRoiAlignWithoutBatchIndices_IsAClearError()
+    {
+        using var t = new TempFolder();
+        string input = t.Write("x.npy", Ramp, [1, 2, 4, 4]);
+        string rois = t.Write("r.npy", new float[] { 0, 0, 2, 2 }, [1, 4]);
+
+        var (code, _, error) = CliHarness.Run("apply", "--op", "RoiAlign", "--domain", "onnx", "--input", input, "--boxes", rois, "--output-size", "2", "--output", t["y.npy"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("RoiAlign needs --batch-indices", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(t["y.npy"]));
+    }
+
     [Fact]
     public void RegionPoolingWithoutBoxes_IsAClearError()
     {
