@@ -4,7 +4,10 @@ using NeuralPool.Cli.Commands;
 
 namespace NeuralPool.Cli;
 
-/// <summary>Builds the command tree and turns every error into one <c>error: ...</c> line on stderr (exit code 2).</summary>
+/// <summary>
+/// Builds the command tree and turns every error into one <c>error: ...</c> line on stderr: exit code 1 for an image
+/// file that cannot be read, 2 for everything else.
+/// </summary>
 internal static class CliApplication
 {
     public const int ExitOk = 0;
@@ -16,7 +19,7 @@ internal static class CliApplication
         try
         {
             // A plain command named "neuralpool" rather than RootCommand, whose name (shown in help) would be the host's executable.
-            var root = new Command("neuralpool", "CNN pooling layers with exact PyTorch and ONNX semantics: run operators on .npy files, conformance suites, and a demo.")
+            var root = new Command("neuralpool", "CNN pooling layers with exact PyTorch and ONNX semantics: run operators on .npy files, conformance suites, a demo, and studies on images.")
             {
                 new HelpOption(),
                 new VersionOption(),
@@ -24,6 +27,7 @@ internal static class CliApplication
                 ApplyCommand.Create(stdout),
                 ConformCommand.Create(stdout),
                 BenchCommand.Create(),
+                StudyCommand.Create(stdout),
             };
 
             var parsed = root.Parse(args);
@@ -34,6 +38,10 @@ internal static class CliApplication
             }
 
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Imaging.ImageFileException ex)
+        {
+            return Error(stderr, ex.Message, ExitFailed);
         }
         catch (Exception ex) when (Describe(ex) is { } message)
         {
@@ -63,9 +71,9 @@ internal static class CliApplication
     /// <summary>The text on one line, runs of whitespace (line breaks, tabs) collapsed to one space.</summary>
     public static string OneLine(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
-    public static int Error(TextWriter stderr, string message)
+    public static int Error(TextWriter stderr, string message, int exitCode = ExitUsage)
     {
         stderr.WriteLine($"error: {OneLine(message)}");
-        return ExitUsage;
+        return exitCode;
     }
 }
