@@ -170,7 +170,7 @@ public static class ModelZoo
                 PoolingMethod.Max => new MaxPool2d<T>(2),
                 PoolingMethod.Avg => new AvgPool2d<T>(2),
                 PoolingMethod.Lp => new LpPool2d<T>(2, 2),
-                PoolingMethod.AdaptiveMax => new AdaptiveMaxPool2d<T>(Half(_shape[2]), Half(_shape[3])),
+                PoolingMethod.AdaptiveMax => new MaxPool2d<T>(PoolWindow.Adaptive(Half(_shape[2]), Half(_shape[3]))),
                 PoolingMethod.AdaptiveAvg => new AdaptiveAvgPool2d<T>(Half(_shape[2]), Half(_shape[3])),
                 PoolingMethod.Gem => new GemPool2d<T>(window),
                 PoolingMethod.Soft => new SoftPool2d<T>(window),

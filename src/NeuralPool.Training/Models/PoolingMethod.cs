@@ -15,7 +15,7 @@ public enum PoolingMethod
     /// <summary><see cref="Layers.LpPool2d{T}"/> with p = 2, 2×2 at stride 2.</summary>
     Lp,
 
-    /// <summary><see cref="Layers.AdaptiveMaxPool2d{T}"/> to half the input size (rounded down).</summary>
+    /// <summary><see cref="Layers.MaxPool2d{T}"/> over adaptive bins, to half the input size (rounded down).</summary>
     AdaptiveMax,
 
     /// <summary><see cref="Layers.AdaptiveAvgPool2d{T}"/> to half the input size (rounded down).</summary>
