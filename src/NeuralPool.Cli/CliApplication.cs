@@ -19,7 +19,7 @@ internal static class CliApplication
         try
         {
             // A plain command named "neuralpool" rather than RootCommand, whose name (shown in help) would be the host's executable.
-            var root = new Command("neuralpool", "CNN pooling layers with exact PyTorch and ONNX semantics: run operators on .npy files, conformance suites, a demo, and studies on images.")
+            var root = new Command("neuralpool", "CNN pooling layers with exact PyTorch and ONNX semantics: run operators on .npy files and pictures, conformance suites, a demo, figures that explain pooling, and studies on images.")
             {
                 new HelpOption(),
                 new VersionOption(),
@@ -28,6 +28,9 @@ internal static class CliApplication
                 ConformCommand.Create(stdout),
                 BenchCommand.Create(),
                 StudyCommand.Create(stdout),
+                ImageCommand.Create(stdout, stderr),
+                ExplainCommand.Create(stdout),
+                GalleryCommand.Create(stdout),
             };
 
             var parsed = root.Parse(args);

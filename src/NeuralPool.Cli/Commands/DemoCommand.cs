@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using NeuralPool.Cli.Explain;
 using NeuralPool.Geometry;
 using NeuralPool.Operators;
 
@@ -13,7 +14,7 @@ namespace NeuralPool.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
-    private const int Channels = 2, Height = 3, Width = 4, Kernel = 2;
+    private const int Channels = SeedExample.Channels, Height = SeedExample.Height, Width = SeedExample.Width, Kernel = SeedExample.Kernel;
 
     public static Command Create(TextWriter stdout)
     {
@@ -46,7 +47,7 @@ internal static class DemoCommand
 
     public static string Render()
     {
-        float[] x = Enumerable.Range(1, Channels * Height * Width).Select(v => (float)v).ToArray();
+        float[] x = SeedExample.Values();
         var floor = Run.Of(x, ceilMode: false);
         var ceil = Run.Of(x, ceilMode: true);
         var sb = new StringBuilder();

@@ -128,29 +128,51 @@ internal static class BitmapFont
     /// <exception cref="ArgumentException"><paramref name="canvas"/> is not an image tensor.</exception>
     public static void Draw(DenseTensor<float> canvas, int top, int left, string text, float value)
     {
+        var (channels, _, _) = ImageTensor.Size(canvas);
+        Span<float> colour = stackalloc float[channels];
+        colour.Fill(value);
+        Draw(canvas, top, left, text, colour, 1);
+    }
+
+    /// <summary>
+    /// Draws <paramref name="text"/> on one line with its top-left corner at (<paramref name="top"/>, <paramref name="left"/>),
+    /// each font pixel as a <paramref name="scale"/> × <paramref name="scale"/> square whose channel c is set to
+    /// <paramref name="colour"/>[c]; pixels outside the image are skipped.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="canvas"/> is not an image tensor, <paramref name="colour"/> has not one value per channel, or <paramref name="scale"/> is below 1.</exception>
+    public static void Draw(DenseTensor<float> canvas, int top, int left, string text, ReadOnlySpan<float> colour, int scale)
+    {
         var (channels, height, width) = ImageTensor.Size(canvas);
+        if (colour.Length != channels || scale < 1)
+        {
+            throw new ArgumentException($"a colour of {channels} values and a scale of at least 1 are needed, got {colour.Length} values and scale {scale}.", nameof(colour));
+        }
+
         for (int i = 0; i < text.Length; i++)
         {
             char ch = text[i] is >= First and <= Last ? text[i] : '?';
             ReadOnlySpan<byte> rows = Glyphs.Slice((ch - First) * GlyphHeight, GlyphHeight);
-            int x0 = left + (i * Advance);
-            for (int r = 0; r < GlyphHeight; r++)
+            int x0 = left + (i * Advance * scale);
+            for (int r = 0; r < GlyphHeight * scale; r++)
             {
                 int y = top + r;
-                for (int b = 0; b < GlyphWidth; b++)
+                for (int b = 0; b < GlyphWidth * scale; b++)
                 {
                     int x = x0 + b;
-                    if ((rows[r] & (1 << (GlyphWidth - 1 - b))) == 0 || y < 0 || y >= height || x < 0 || x >= width)
+                    if ((rows[r / scale] & (1 << (GlyphWidth - 1 - (b / scale)))) == 0 || y < 0 || y >= height || x < 0 || x >= width)
                     {
                         continue;
                     }
 
                     for (int c = 0; c < channels; c++)
                     {
-                        canvas.Data[(((c * height) + y) * width) + x] = value;
+                        canvas.Data[(((c * height) + y) * width) + x] = colour[c];
                     }
                 }
             }
         }
     }
+
+    /// <summary>The width in pixels of <paramref name="text"/> drawn at <paramref name="scale"/>, from the first glyph's left edge to the last glyph's right edge.</summary>
+    public static int Width(string text, int scale) => text.Length == 0 ? 0 : ((text.Length * Advance) - 1) * scale;
 }

@@ -6,9 +6,11 @@ namespace NeuralPool.Cli.Imaging;
 /// <summary>
 /// Reads PNG, JPEG and BMP files into image tensors (see <see cref="ImageTensor"/>) with stb_image (StbImageSharp),
 /// after <see cref="ImageStructure"/> has refused other kinds of data and truncated or damaged containers, and
-/// writes image tensors as PNG (StbImageWriteSharp). Reading keeps the file's channel
-/// count (grey, grey+alpha, RGB, RGBA) and maps each 8-bit sample v to v / 255 (16-bit PNGs are reduced to 8 bits
-/// first). Writing clamps each value to [0, 1] (NaN to 0), multiplies by 255 and rounds to the nearest integer.
+/// writes image tensors as PNG. Reading keeps the file's channel count (grey, grey+alpha, RGB, RGBA) and maps each
+/// 8-bit sample v to v / 255; 16-bit PNGs are read by <see cref="Png16Decoder"/>, each sample v as v / 65535; JPEG
+/// pixels are turned upright by their Exif orientation (<see cref="ExifOrientation"/>). Writing clamps each value to
+/// [0, 1] (NaN to 0), scales it to the largest sample (255, or 65535 for 16-bit PNG) and rounds to the nearest
+/// integer; 8-bit PNGs are encoded by StbImageWriteSharp, 16-bit ones by <see cref="Png16Encoder"/>.
 /// </summary>
 internal static class ImageFile
 {
@@ -17,7 +19,11 @@ internal static class ImageFile
 
     /// <summary>Reads and decodes the image at <paramref name="path"/>.</summary>
     /// <exception cref="ImageFileException">The file is missing, unreadable, empty, truncated, corrupt, too large or of an unknown kind.</exception>
-    public static DenseTensor<float> Read(string path)
+    public static DenseTensor<float> Read(string path) => Load(path).Pixels;
+
+    /// <summary>Reads and decodes the image at <paramref name="path"/>, with the bit depth of its samples.</summary>
+    /// <exception cref="ImageFileException">The file is missing, unreadable, empty, truncated, corrupt, too large or of an unknown kind.</exception>
+    public static LoadedImage Load(string path)
     {
         byte[] bytes;
         try
@@ -33,12 +39,16 @@ internal static class ImageFile
             throw new ImageFileException($"cannot read image '{path}': {ex.Message}", ex);
         }
 
-        return Decode(bytes, path);
+        return DecodeImage(bytes, path);
     }
 
     /// <summary>Decodes an encoded image held in memory; <paramref name="name"/> names it in error messages.</summary>
     /// <exception cref="ImageFileException">The data is empty, truncated, corrupt, too large or of an unknown kind.</exception>
-    public static DenseTensor<float> Decode(byte[] bytes, string name)
+    public static DenseTensor<float> Decode(byte[] bytes, string name) => DecodeImage(bytes, name).Pixels;
+
+    /// <summary>Decodes an encoded image held in memory, with the bit depth of its samples; <paramref name="name"/> names it in error messages.</summary>
+    /// <exception cref="ImageFileException">The data is empty, truncated, corrupt, too large or of an unknown kind.</exception>
+    public static LoadedImage DecodeImage(byte[] bytes, string name)
     {
         if (bytes.Length == 0)
         {
@@ -46,7 +56,18 @@ internal static class ImageFile
         }
 
         ImageStructure.Check(bytes, name);
+        if (Png16Decoder.IsSixteenBit(bytes))
+        {
+            return new LoadedImage(Png16Decoder.Decode(bytes, name), 16);
+        }
 
+        var pixels = DecodeEightBit(bytes, name);
+        return new LoadedImage(ImageOrientation.Apply(pixels, ExifOrientation.Read(bytes)), 8);
+    }
+
+    /// <summary>Decodes 8-bit data with stb_image.</summary>
+    private static DenseTensor<float> DecodeEightBit(byte[] bytes, string name)
+    {
         ImageResult decoded;
         try
         {
@@ -86,10 +107,20 @@ internal static class ImageFile
         return image;
     }
 
-    /// <summary>Encodes an image tensor as PNG with its channel count (grey, grey+alpha, RGB or RGBA).</summary>
-    /// <exception cref="ArgumentException">The tensor is not an image tensor.</exception>
-    public static byte[] EncodePng(DenseTensor<float> image)
+    /// <summary>Encodes an image tensor as PNG with its channel count (grey, grey+alpha, RGB or RGBA) and 8- or 16-bit samples.</summary>
+    /// <exception cref="ArgumentException">The tensor is not an image tensor, or <paramref name="bitDepth"/> is not 8 or 16.</exception>
+    public static byte[] EncodePng(DenseTensor<float> image, int bitDepth = 8)
     {
+        if (bitDepth == 16)
+        {
+            return Png16Encoder.Encode(image);
+        }
+
+        if (bitDepth != 8)
+        {
+            throw new ArgumentException($"PNG files are written with 8 or 16 bits per sample, not {bitDepth}.", nameof(bitDepth));
+        }
+
         var (channels, height, width) = ImageTensor.Size(image);
         int plane = height * width;
         var interleaved = new byte[plane * channels];
@@ -106,22 +137,22 @@ internal static class ImageFile
         return stream.ToArray();
     }
 
-    /// <summary>Writes an image tensor to <paramref name="path"/> as PNG (see <see cref="EncodePng"/>).</summary>
-    /// <exception cref="ImageFileException">The file cannot be written.</exception>
-    public static void WritePng(string path, DenseTensor<float> image)
-    {
-        byte[] png = EncodePng(image);
-        try
-        {
-            File.WriteAllBytes(path, png);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ImageFileException($"cannot write image '{path}': {ex.Message}", ex);
-        }
-    }
+    /// <summary>
+    /// Writes an image tensor to <paramref name="path"/> as PNG (see <see cref="EncodePng"/>) with <see cref="AtomicFile"/>:
+    /// the file appears complete or not at all.
+    /// </summary>
+    /// <param name="path">The PNG file.</param>
+    /// <param name="image">The image tensor.</param>
+    /// <param name="bitDepth">8 or 16 bits per sample.</param>
+    /// <param name="overwrite">Replace an existing file; without it an existing file is an error.</param>
+    /// <exception cref="ImageFileException">The file exists (without <paramref name="overwrite"/>) or cannot be written.</exception>
+    public static void WritePng(string path, DenseTensor<float> image, int bitDepth = 8, bool overwrite = true) =>
+        AtomicFile.Write(path, EncodePng(image, bitDepth), overwrite);
 
     /// <summary>A value in [0, 1] as an 8-bit sample: clamped (NaN as 0), scaled by 255, rounded half away from zero.</summary>
-    public static byte ToByte(float value) =>
-        (byte)Math.Round(float.IsNaN(value) ? 0 : Math.Clamp(value, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
+    public static byte ToByte(float value) => (byte)ToSample(value, byte.MaxValue);
+
+    /// <summary>A value in [0, 1] as an integer sample from 0 to <paramref name="maxValue"/>: clamped (NaN as 0), scaled, rounded half away from zero.</summary>
+    public static int ToSample(float value, int maxValue) =>
+        (int)Math.Round(float.IsNaN(value) ? 0 : Math.Clamp(value, 0f, 1f) * (float)maxValue, MidpointRounding.AwayFromZero);
 }

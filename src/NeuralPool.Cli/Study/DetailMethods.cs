@@ -1,3 +1,4 @@
+using NeuralPool.Cli.Operators;
 using NeuralPool.Geometry;
 using NeuralPool.Operators;
 
@@ -33,9 +34,6 @@ internal static class DetailMethods
         new("dpp-sym", "detail-preserving pooling, lite, symmetric, lambda = alpha = 0", Windows((g, x, y) => Dpp(g, x, y, DppVariant.Symmetric))),
         new("dpp-asym", "detail-preserving pooling, lite, asymmetric, lambda = alpha = 0", Windows((g, x, y) => Dpp(g, x, y, DppVariant.Asymmetric))),
     ];
-
-    /// <summary>A method that reduces each window of a pooling geometry into the output.</summary>
-    private delegate void WindowMethod(PoolGeometry geometry, ReadOnlySpan<float> input, Span<float> output);
 
     /// <summary>A window method over kernel f (or 1), stride f, no padding (PyTorch geometry).</summary>
     private static Downsampler Windows(WindowMethod method, bool kernelOne = false) => (image, shape, factor) =>

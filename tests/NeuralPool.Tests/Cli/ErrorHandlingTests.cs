@@ -19,6 +19,9 @@ public class ErrorHandlingTests
     [InlineData("demo", "--help")]
     [InlineData("apply", "--help")]
     [InlineData("conform", "-h")]
+    [InlineData("image", "--help")]
+    [InlineData("explain", "--help")]
+    [InlineData("gallery", "--help")]
     public void HelpEverywhere(params string[] args)
     {
         var (code, output, error) = CliHarness.Run(args);

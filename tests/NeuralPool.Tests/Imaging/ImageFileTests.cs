@@ -6,32 +6,9 @@ namespace NeuralPool.Tests.Imaging;
 
 public class ImageFileTests
 {
-    /// <summary>An image whose every value is a multiple of 1/255, so it survives 8-bit encoding exactly.</summary>
-    private static DenseTensor<float> Exact(int channels, int height, int width)
-    {
-        var image = ImageTensor.Create(channels, height, width);
-        for (int i = 0; i < image.Length; i++)
-        {
-            image.Data[i] = ((i * 37) + 11) % 256 / 255f;
-        }
+    private static DenseTensor<float> Exact(int channels, int height, int width) => TestImages.Exact(channels, height, width);
 
-        return image;
-    }
-
-    private static byte[] Interleaved(DenseTensor<float> image)
-    {
-        var (c, h, w) = ImageTensor.Size(image);
-        var bytes = new byte[c * h * w];
-        for (int p = 0; p < h * w; p++)
-        {
-            for (int k = 0; k < c; k++)
-            {
-                bytes[(p * c) + k] = ImageFile.ToByte(image.Data[(k * h * w) + p]);
-            }
-        }
-
-        return bytes;
-    }
+    private static byte[] Interleaved(DenseTensor<float> image) => TestImages.Interleaved(image);
 
     [Theory]
     [InlineData(1)]
