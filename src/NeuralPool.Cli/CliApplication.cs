@@ -31,6 +31,8 @@ internal static class CliApplication
                 ImageCommand.Create(stdout, stderr),
                 ExplainCommand.Create(stdout),
                 GalleryCommand.Create(stdout),
+                TrainCommand.Create(stdout),
+                EvalCommand.Create(stdout),
             };
 
             var parsed = root.Parse(args);
