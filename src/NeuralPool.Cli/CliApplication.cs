@@ -33,6 +33,8 @@ internal static class CliApplication
                 GalleryCommand.Create(stdout),
                 TrainCommand.Create(stdout),
                 EvalCommand.Create(stdout),
+                ExportCommand.Create(stdout),
+                AblateCommand.Create(stdout),
             };
 
             var parsed = root.Parse(args);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NeuralPool.Cli.Training;
 using NeuralPool.Training;
 using NeuralPool.Training.Data;
 using NeuralPool.Training.Models;
@@ -18,7 +19,7 @@ internal static class EvalCommand
         var file = new Argument<string>("checkpoint") { Description = "A checkpoint written by 'neuralpool train --save'." };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N test examples." };
         var threads = new Option<int>("--threads") { Description = "Threads of the layers and the pooling operators (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var data = TrainCommand.DataOption();
+        var data = TrainingOptions.DataOption();
         var command = new Command("eval", "Evaluate a saved model on the Fashion-MNIST test set: accuracy and confusion matrix.")
         {
             file, limit, threads, data,
@@ -26,12 +27,12 @@ internal static class EvalCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
-            int? count = TrainCommand.Limit(parse.GetValue(limit));
-            int t = TrainCommand.Positive(parse.GetValue(threads), "--threads");
+            int? count = TrainingOptions.CheckLimit(parse.GetValue(limit));
+            int t = TrainingOptions.Positive(parse.GetValue(threads), "--threads");
             var loaded = Checkpoint.Load<float>(path);
-            if (loaded.Metadata.TryGetValue("dataset", out string? dataset) && dataset != TrainCommand.DatasetName)
+            if (loaded.Metadata.TryGetValue("dataset", out string? dataset) && dataset != TrainingOptions.DatasetName)
             {
-                throw new CliException($"checkpoint '{path}' was trained on '{dataset}', not {TrainCommand.DatasetName}.");
+                throw new CliException($"checkpoint '{path}' was trained on '{dataset}', not {TrainingOptions.DatasetName}.");
             }
 
             var normalization = loaded.Metadata.GetValueOrDefault("normalization", "standard") switch
@@ -41,7 +42,7 @@ internal static class EvalCommand
                 var other => throw new CliException($"checkpoint '{path}' names an unknown input normalization '{other}'."),
             };
 
-            return TrainCommand.WithThreads(t, () =>
+            return TrainingOptions.WithThreads(t, () =>
             {
                 var test = FashionMnist.Load(DatasetSplit.Test, count, parse.GetValue(data), normalization);
                 if (loaded.Options.InputChannels != test.Channels || loaded.Options.ImageSize != test.Height || loaded.Options.Classes != test.ClassNames.Count)
@@ -53,7 +54,7 @@ internal static class EvalCommand
                 var matrix = Trainer.Evaluate(loaded.Model, test);
                 stdout.WriteLine("confusion matrix of the test set (rows: actual class, columns: predicted class):");
                 stdout.Write(matrix.Format(test.ClassNames));
-                stdout.WriteLine(TrainCommand.AccuracyLine(matrix));
+                stdout.WriteLine(TrainingOptions.AccuracyLine(matrix));
                 return CliApplication.ExitOk;
             });
         });
