@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Numerics;
 using NeuralPool.Geometry;
+using NeuralPool.Kernels;
 
 namespace NeuralPool.Operators;
 
@@ -130,55 +132,123 @@ public static class BlurPool
             return new Plan { Layout = layout, N = n, C = c, H = sizes[0], W = sizes[1], OH = oh, OW = ow, Stride = stride, Before = before, Filter = Binomial(filterSize) };
         }
 
-        /// <summary>Forward (x to y) or, with gradients, the adjoint (gy added into gx).</summary>
-        public void Run<T>(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> gy, Span<T> gx)
+        /// <summary>
+        /// Forward (x to y) or, with gradients, the adjoint (gy added into gx). The 2-D weights and the reflected rows
+        /// and columns of every output are tabulated once; planes are split over the workers (no two share an element),
+        /// and within a plane outputs and taps run in the same order whatever the split.
+        /// </summary>
+        public unsafe void Run<T>(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> gy, Span<T> gx)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             int f = Filter.Length;
-            bool backward = !gx.IsEmpty;
-            for (int n = 0; n < N; n++)
+            T* weights = stackalloc T[f * f];
+            for (int a = 0; a < f; a++)
             {
-                for (int c = 0; c < C; c++)
+                for (int b = 0; b < f; b++)
                 {
-                    for (int i = 0; i < OH; i++)
+                    weights[(a * f) + b] = T.CreateChecked(Filter[a] * Filter[b]);
+                }
+            }
+
+            int[] tables = ArrayPool<int>.Shared.Rent((OH + OW) * f);
+            try
+            {
+                for (int i = 0; i < OH; i++)
+                {
+                    for (int a = 0; a < f; a++)
                     {
-                        for (int j = 0; j < OW; j++)
+                        tables[(i * f) + a] = Reflect((i * Stride) - Before + a, H);
+                    }
+                }
+
+                for (int j = 0; j < OW; j++)
+                {
+                    for (int b = 0; b < f; b++)
+                    {
+                        tables[(OH * f) + (j * f) + b] = Reflect((j * Stride) - Before + b, W);
+                    }
+                }
+
+                fixed (T* px = x)
+                fixed (T* py = y)
+                fixed (T* pgy = gy)
+                fixed (T* pgx = gx)
+                fixed (int* pt = tables)
+                {
+                    var job = new Job
+                    {
+                        X = px, Y = py, GradOutput = pgy, GradInput = pgx, Weights = weights, Rows = pt, Columns = pt + (OH * f),
+                        F = f, C = C, H = H, W = W, OH = OH, OW = OW, First = Layout == TensorLayout.ChannelsFirst, Backward = !gx.IsEmpty,
+                    };
+                    long work = 4L * f * f * N * C * OH * OW;
+                    Workers.For(N * C, work, &Planes<T>, &job);
+                }
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(tables);
+            }
+        }
+
+        private unsafe struct Job
+        {
+            public void* X, Y, GradOutput, GradInput, Weights;
+            public int* Rows, Columns;
+            public int F, C, H, W, OH, OW;
+            public bool First, Backward;
+        }
+
+        private static unsafe void Planes<T>(int p0, int p1, void* state)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ref Job job = ref System.Runtime.CompilerServices.Unsafe.AsRef<Job>(state);
+            int f = job.F, c = job.C, w = job.W, oh = job.OH, ow = job.OW;
+            T* weights = (T*)job.Weights;
+            int* rows = job.Rows, cols = job.Columns;
+            long es = job.First ? 1 : c;
+            for (int p = p0; p < p1; p++)
+            {
+                int n = p / c, ch = p % c;
+                long inBase = job.First ? (long)p * job.H * w : ((long)n * job.H * w * c) + ch;
+                long outBase = job.First ? (long)p * oh * ow : ((long)n * oh * ow * c) + ch;
+                T* xp = (T*)job.X + inBase, gxp = (T*)job.GradInput + inBase;
+                T* yp = (T*)job.Y + outBase, gyp = (T*)job.GradOutput + outBase;
+                for (int i = 0; i < oh; i++)
+                {
+                    for (int j = 0; j < ow; j++)
+                    {
+                        long o = ((long)(i * ow) + j) * es;
+                        if (job.Backward)
                         {
-                            int o = Index(n, c, i, j, OH, OW);
-                            T acc = T.Zero, g = backward ? gy[o] : T.Zero;
+                            T g = gyp[o];
                             for (int a = 0; a < f; a++)
                             {
-                                int r = Reflect((i * Stride) - Before + a, H);
+                                long row = (long)rows[(i * f) + a] * w;
                                 for (int b = 0; b < f; b++)
                                 {
-                                    int s = Reflect((j * Stride) - Before + b, W);
-                                    T weight = T.CreateChecked(Filter[a] * Filter[b]);
-                                    int at = Index(n, c, r, s, H, W);
-                                    if (backward)
-                                    {
-                                        gx[at] += g * weight;
-                                    }
-                                    else
-                                    {
-                                        acc += weight * x[at];
-                                    }
+                                    gxp[(row + cols[(j * f) + b]) * es] += g * weights[(a * f) + b];
                                 }
                             }
 
-                            if (!backward)
+                            continue;
+                        }
+
+                        T acc = T.Zero;
+                        for (int a = 0; a < f; a++)
+                        {
+                            long row = (long)rows[(i * f) + a] * w;
+                            for (int b = 0; b < f; b++)
                             {
-                                y[o] = acc;
+                                acc += weights[(a * f) + b] * xp[(row + cols[(j * f) + b]) * es];
                             }
                         }
+
+                        yp[o] = acc;
                     }
                 }
             }
         }
 
         private static int Reflect(int i, int size) => i < 0 ? -i : i >= size ? (2 * (size - 1)) - i : i;
-
-        private int Index(int n, int c, int i, int j, int h, int w) => Layout == TensorLayout.ChannelsFirst
-            ? ((((n * C) + c) * h) + i) * w + j
-            : ((((n * h) + i) * w) + j) * C + c;
     }
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using NeuralPool.Geometry;
+using NeuralPool.Kernels;
 
 namespace NeuralPool.Operators;
 
@@ -84,7 +85,6 @@ public static class DetailPreservingPool
         ThrowHelper.CheckLength(nameof(gradLambda), gradLambda.Length, geometry.C, "gradLambda (one per channel)");
         ThrowHelper.CheckLength(nameof(gradAlpha), gradAlpha.Length, geometry.C, "gradAlpha (one per channel)");
         ThrowHelper.CheckLength(nameof(gradGuide), gradGuide.Length, guide.Length, "gradGuide (as long as guide)");
-        gradInput.Clear();
         gradLambda.Clear();
         gradAlpha.Clear();
         Run(geometry, new Inputs<T>(input, lambda, alpha, guide, variant == DppVariant.Asymmetric, eps),
@@ -103,88 +103,299 @@ public static class DetailPreservingPool
         public readonly Span<T> X = x, Lambda = lambda, Alpha = alpha, Guide = guide;
     }
 
-    /// <summary>Every window: forward into <paramref name="output"/>, or (<paramref name="backward"/>) its gradients added into <paramref name="grad"/>.</summary>
-    private static void Run<T>(in PoolGeometry g, Inputs<T> a, bool backward, ReadOnlySpan<T> gradOutput, Span<T> output, Gradients<T> grad)
+    /// <summary>
+    /// Every window: forward into <paramref name="output"/>, or (<paramref name="backward"/>) its gradients into
+    /// <paramref name="grad"/>, overwriting them. λ and β are computed once per channel; the parameter gradients are
+    /// summed per (n, c) plane and then over the planes in order, so they do not depend on the thread count.
+    /// </summary>
+    private static unsafe void Run<T>(in PoolGeometry g, Inputs<T> a, bool backward, ReadOnlySpan<T> gradOutput, Span<T> output, Gradients<T> grad)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int volume = (int)Math.Max(1, g.KernelVolume);
-        Span<long> taps = volume <= 256 ? stackalloc long[volume] : new long[volume];
+        int c = g.C;
+        long planes = backward ? (long)g.N * c : 0;
 
-        // Per tap: deviation d, ratio r, power r^λ.
-        T[] scratch = new T[3 * volume];
-        Span<T> d = scratch.AsSpan(0, volume), r = scratch.AsSpan(volume, volume), pw = scratch.AsSpan(2 * volume, volume);
-        T half = T.CreateTruncating(0.5), two = T.CreateTruncating(2), cap = T.CreateTruncating(AlphaCap);
-        var walk = new WindowTaps.Walk(g, taps);
-        while (walk.Next(out long o, out int k))
+        // Per channel λ = e^lambda / 2 and β = e^min(alpha, cap); per plane the partial parameter gradients.
+        T* table = WindowLanes.Partials<T>((2 * c) + (2 * planes), out T[]? large);
+        T half = T.CreateTruncating(0.5), cap = T.CreateTruncating(AlphaCap);
+        for (int ch = 0; ch < c; ch++)
         {
-            if (k == 0)
-            {
-                if (!backward)
-                {
-                    output[(int)o] = T.Zero;
-                }
-                else if (!grad.Guide.IsEmpty)
-                {
-                    grad.Guide[(int)o] = T.Zero;
-                }
+            table[ch] = T.Exp(a.Lambda[ch]) * half;
+            table[c + ch] = T.Exp(T.Min(a.Alpha[ch], cap));
+        }
 
-                continue;
+        T* partialLambda = table + (2 * c), partialAlpha = partialLambda + planes;
+        fixed (T* px = a.X)
+        fixed (T* pt = a.Guide)
+        fixed (T* py = output)
+        fixed (T* pgy = gradOutput)
+        fixed (T* pgx = grad.X)
+        fixed (T* pgt = grad.Guide)
+        {
+            var math = new Weighting<T>
+            {
+                X = px, Guide = a.Guide.IsEmpty ? null : pt, Y = py, GradOutput = pgy, GradInput = pgx, GradGuide = pgt,
+                Lambda = table, Beta = table + c, PartialLambda = partialLambda, PartialAlpha = partialAlpha,
+                Asymmetric = a.Asymmetric, Eps = a.Eps, Backward = backward,
+            };
+            WindowLanes.Run(g, a.X, grad.X, math);
+        }
+
+        // The per-plane partials, summed in plane order: dL/dlambda = Σ gLam·λ, dL/dalpha = Σ gBeta·β.
+        for (long p = 0; p < planes; p++)
+        {
+            grad.Lambda[(int)(p % c)] += partialLambda[p];
+            grad.Alpha[(int)(p % c)] += partialAlpha[p];
+        }
+
+        GC.KeepAlive(large);
+    }
+
+    /// <summary>The weighted window mean of detail-preserving pooling and its gradients.</summary>
+    private unsafe struct Weighting<T> : IWindowMath<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* X, Guide, Y, GradOutput, GradInput, GradGuide;
+        public T* Lambda, Beta, PartialLambda, PartialAlpha;
+        public bool Asymmetric;
+        public T Eps;
+
+        public bool Backward { get; init; }
+
+        /// <summary>Per tap: deviation d, ratio r, ln r, r^λ; per lane: λ, β, the guide (then its gradient), the output gradient (forward: y), and the two parameter gradients.</summary>
+        public static int ScratchRows(int taps) => (4 * taps) + 6;
+
+        public readonly void Block(in LaneBlock<T> b)
+        {
+            int k = b.Taps, width = b.Width;
+            long rowsOf = (long)k * width;
+            T* d = b.Scratch, r = d + rowsOf, lr = r + rowsOf, pw = lr + rowsOf;
+            T* lam = pw + rowsOf, beta = lam + width, guide = beta + width, gy = guide + width, gLamRow = gy + width, gAlphaRow = gLamRow + width;
+            WindowLanes.ChannelLanes(b, Lambda, lam);
+            WindowLanes.ChannelLanes(b, Beta, beta);
+            if (Guide != null)
+            {
+                WindowLanes.LoadLanes(b, Guide, guide);
             }
 
-            int c = walk.Channel;
-            T kT = T.CreateTruncating(k);
+            if (Backward)
+            {
+                WindowLanes.LoadLanes(b, GradOutput, gy);
+            }
+
+            var kT = new Vector<T>(T.CreateTruncating(k));
+            var eps = new Vector<T>(Eps);
+            var two = new Vector<T>(T.CreateTruncating(2));
+            for (int j = 0; j < width; j += Vector<T>.Count)
+            {
+                // Lanes j.. hold consecutive windows; row q of each per-tap table holds tap q.
+                T* x0 = b.Values + j;
+                Vector<T> t;
+                if (Guide == null)
+                {
+                    t = Vector<T>.Zero;
+                    for (int q = 0; q < k; q++)
+                    {
+                        t += Vector.Load(x0 + (q * width));
+                    }
+
+                    t /= kT;
+                }
+                else
+                {
+                    t = Vector.Load(guide + j);
+                }
+
+                var meanE = Vector<T>.Zero;
+                for (int q = 0; q < k; q++)
+                {
+                    var dev = Vector.Load(x0 + (q * width)) - t;
+                    var dq = Asymmetric ? Vector.ConditionalSelect(Vector.GreaterThan(dev, Vector<T>.Zero) | VectorMath.IsNaN(dev), dev, Vector<T>.Zero) : dev;
+                    var e = (dq * dq) + eps;
+                    if (Backward)
+                    {
+                        dq.Store(d + (q * width) + j);
+                    }
+
+                    e.Store(r + (q * width) + j);
+                    meanE += e;
+                }
+
+                meanE /= kT;
+                var lamV = Vector.Load(lam + j);
+                var betaV = Vector.Load(beta + j);
+                Vector<T> sumW = Vector<T>.Zero, sumWx = Vector<T>.Zero;
+                for (int q = 0; q < k; q++)
+                {
+                    // r^λ as e^(λ·ln r): r is positive (ε > 0), or NaN, which both forms propagate.
+                    var rq = Vector.Load(r + (q * width) + j) / meanE;
+                    var lrq = VectorMath.Log(rq);
+                    var pwq = VectorMath.Exp(lamV * lrq);
+                    if (Backward)
+                    {
+                        rq.Store(r + (q * width) + j);
+                        lrq.Store(lr + (q * width) + j);
+                        pwq.Store(pw + (q * width) + j);
+                    }
+
+                    var w = pwq + betaV;
+                    sumW += w;
+                    sumWx += w * Vector.Load(x0 + (q * width));
+                }
+
+                var y = sumWx / sumW;
+                if (!Backward)
+                {
+                    y.Store(gy + j); // the forward keeps y where the backward keeps the output gradient
+                    continue;
+                }
+
+                // Through y = Σ w x / Σ w, then w = r^λ + β, r = e / mean(e), e = d² + ε, d = x − t, t = mean(x) or the guide.
+                var gyV = Vector.Load(gy + j);
+                Vector<T> gLam = Vector<T>.Zero, gBeta = Vector<T>.Zero, rgr = Vector<T>.Zero;
+                for (int q = 0; q < k; q++)
+                {
+                    long at = (q * width) + j;
+                    var x = Vector.Load(x0 + (q * width));
+                    var pwq = Vector.Load(pw + at);
+                    var rq = Vector.Load(r + at);
+                    var gw = gyV * (x - y) / sumW;
+                    (gyV * (pwq + betaV) / sumW).Store(b.Grad + at);
+                    gBeta += gw;
+                    gLam += gw * pwq * Vector.Load(lr + at);
+                    var gr = gw * lamV * pwq / rq;
+                    gr.Store(pw + at); // pw now holds dL/dr
+                    rgr += gr * rq;
+                }
+
+                (gLam * lamV).Store(gLamRow + j);
+                (gBeta * betaV).Store(gAlphaRow + j);
+                var gt = Vector<T>.Zero;
+                var rgrMean = rgr / kT;
+                for (int q = 0; q < k; q++)
+                {
+                    long at = (q * width) + j;
+                    var ge = (Vector.Load(pw + at) - rgrMean) / meanE;
+                    var gd = two * Vector.Load(d + at) * ge;
+                    (Vector.Load(b.Grad + at) + gd).Store(b.Grad + at);
+                    gt -= gd;
+                }
+
+                if (Guide == null)
+                {
+                    var share = gt / kT;
+                    for (int q = 0; q < k; q++)
+                    {
+                        long at = (q * width) + j;
+                        (Vector.Load(b.Grad + at) + share).Store(b.Grad + at);
+                    }
+                }
+                else
+                {
+                    gt.Store(guide + j); // this chunk's guide values are used up
+                }
+            }
+
+            if (!Backward)
+            {
+                WindowLanes.StoreLanes(b, gy, Y);
+                return;
+            }
+
+            if (Guide != null)
+            {
+                WindowLanes.StoreLanes(b, guide, GradGuide);
+            }
+
+            // The parameter gradients of the block's windows, lane by lane, into their planes' partial sums.
+            for (int s = 0; s < b.SegmentCount; s++)
+            {
+                Segment seg = b.Segments[s];
+                T sumLam = PartialLambda[seg.Plane], sumAlpha = PartialAlpha[seg.Plane];
+                for (int j = seg.Lane; j < seg.Lane + seg.Count; j++)
+                {
+                    sumLam += gLamRow[j];
+                    sumAlpha += gAlphaRow[j];
+                }
+
+                PartialLambda[seg.Plane] = sumLam;
+                PartialAlpha[seg.Plane] = sumAlpha;
+            }
+        }
+
+        public readonly void Window(in OneWindow w)
+        {
+            int k = w.Count;
+            long* taps = w.Taps;
+            if (k == 0)
+            {
+                if (!Backward)
+                {
+                    Y[w.Output] = T.Zero;
+                }
+                else if (Guide != null)
+                {
+                    GradGuide[w.Output] = T.Zero;
+                }
+
+                return;
+            }
+
+            int c = w.Channel;
+            T kT = T.CreateTruncating(k), two = T.CreateTruncating(2);
             T t = T.Zero;
-            if (a.Guide.IsEmpty)
+            if (Guide == null)
             {
                 for (int q = 0; q < k; q++)
                 {
-                    t += a.X[(int)taps[q]];
+                    t += X[taps[q]];
                 }
 
                 t /= kT;
             }
             else
             {
-                t = a.Guide[(int)o];
+                t = Guide[w.Output];
             }
 
+            // Per tap: d, r, r^λ (the scratch holds 4·kernel volume + 6 vectors).
+            T* d = (T*)w.Scratch;
+            T* r = d + k, pw = r + k;
             T meanE = T.Zero;
             for (int q = 0; q < k; q++)
             {
-                T dev = a.X[(int)taps[q]] - t;
-                d[q] = a.Asymmetric ? (dev > T.Zero ? dev : T.IsNaN(dev) ? dev : T.Zero) : dev;
-                r[q] = (d[q] * d[q]) + a.Eps;
+                T dev = X[taps[q]] - t;
+                d[q] = Asymmetric ? (dev > T.Zero ? dev : T.IsNaN(dev) ? dev : T.Zero) : dev;
+                r[q] = (d[q] * d[q]) + Eps;
                 meanE += r[q];
             }
 
             meanE /= kT;
-            T lam = T.Exp(a.Lambda[c]) * half, beta = T.Exp(T.Min(a.Alpha[c], cap));
+            T lam = Lambda[c], beta = Beta[c];
             T sumW = T.Zero, sumWx = T.Zero;
             for (int q = 0; q < k; q++)
             {
                 r[q] /= meanE;
                 pw[q] = T.Pow(r[q], lam);
-                T w = pw[q] + beta;
-                sumW += w;
-                sumWx += w * a.X[(int)taps[q]];
+                T wq = pw[q] + beta;
+                sumW += wq;
+                sumWx += wq * X[taps[q]];
             }
 
             T y = sumWx / sumW;
-            if (!backward)
+            if (!Backward)
             {
-                output[(int)o] = y;
-                continue;
+                Y[w.Output] = y;
+                return;
             }
 
-            // Through y = Σ w x / Σ w, then w = r^λ + β, r = e / mean(e), e = d² + ε, d = x − t, t = mean(x) or the guide.
-            T gy = gradOutput[(int)o];
+            T gy = GradOutput[w.Output];
             T gLam = T.Zero, gBeta = T.Zero, rgr = T.Zero;
             for (int q = 0; q < k; q++)
             {
-                int i = (int)taps[q];
-                T x = a.X[i];
+                long i = taps[q];
+                T x = X[i];
                 T gw = gy * (x - y) / sumW;
-                grad.X[i] += gy * (pw[q] + beta) / sumW;
+                GradInput[i] += gy * (pw[q] + beta) / sumW;
                 gBeta += gw;
                 gLam += gw * pw[q] * T.Log(r[q]);
                 T gr = gw * lam * pw[q] / r[q];
@@ -192,27 +403,27 @@ public static class DetailPreservingPool
                 rgr += gr * r[q];
             }
 
-            grad.Lambda[c] += gLam * lam;
-            grad.Alpha[c] += gBeta * beta;
+            PartialLambda[w.Plane] += gLam * lam;
+            PartialAlpha[w.Plane] += gBeta * beta;
             T gt = T.Zero;
             for (int q = 0; q < k; q++)
             {
                 T ge = (pw[q] - (rgr / kT)) / meanE;
                 T gd = two * d[q] * ge;
-                grad.X[(int)taps[q]] += gd;
+                GradInput[taps[q]] += gd;
                 gt -= gd;
             }
 
-            if (a.Guide.IsEmpty)
+            if (Guide == null)
             {
                 for (int q = 0; q < k; q++)
                 {
-                    grad.X[(int)taps[q]] += gt / kT;
+                    GradInput[taps[q]] += gt / kT;
                 }
             }
             else
             {
-                grad.Guide[(int)o] = gt;
+                GradGuide[w.Output] = gt;
             }
         }
     }

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Numerics;
 using NeuralPool.Geometry;
+using NeuralPool.Kernels;
 
 namespace NeuralPool.Operators;
 
@@ -25,78 +25,170 @@ public static class GemPool
     /// <param name="output">Receives one value per window.</param>
     /// <param name="epsilon">The clamp ε, positive (<see cref="DefaultEpsilon"/> when 0).</param>
     /// <exception cref="ArgumentException">A length, p or ε is invalid; nothing is written then.</exception>
-    public static void Forward<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, T p, Span<T> output, double epsilon = 0)
+    public static unsafe void Forward<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, T p, Span<T> output, double epsilon = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T eps = CheckArguments(geometry, input.Length, p, output.Length, nameof(output), epsilon);
-        T[] powered = ArrayPool<T>.Shared.Rent(input.Length);
-        try
+        fixed (T* px = input)
+        fixed (T* py = output)
         {
-            for (int i = 0; i < input.Length; i++)
-            {
-                powered[i] = T.Pow(T.Max(input[i], eps), p);
-            }
-
-            AvgPool.Forward(geometry, powered.AsSpan(0, input.Length), output, countIncludePad: false);
-            for (int o = 0; o < output.Length; o++)
-            {
-                output[o] = T.Pow(output[o], T.One / p);
-            }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(powered);
+            WindowLanes.Run(geometry, input, default, new GeneralizedMean<T> { X = px, Y = py, P = p, Eps = eps });
         }
     }
 
     /// <summary>Gradient with respect to the input (overwriting <paramref name="gradInput"/>); returns the gradient with respect to p.</summary>
     /// <exception cref="ArgumentException">A length, p or ε is invalid; nothing is written then.</exception>
-    public static T Backward<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, T p, ReadOnlySpan<T> gradOutput, Span<T> gradInput, double epsilon = 0)
+    public static unsafe T Backward<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, T p, ReadOnlySpan<T> gradOutput, Span<T> gradInput, double epsilon = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T eps = CheckArguments(geometry, input.Length, p, gradOutput.Length, nameof(gradOutput), epsilon);
         ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, input.Length, "gradInput");
-        int n = input.Length, m = gradOutput.Length;
-        T[] a = ArrayPool<T>.Shared.Rent(n), s = ArrayPool<T>.Shared.Rent(m), t = ArrayPool<T>.Shared.Rent(m);
-        try
+        int units = WindowLanes.Units<T, GeneralizedMean<T>>(geometry);
+        T* partial = WindowLanes.Partials<T>(units, out T[]? large);
+        fixed (T* px = input)
+        fixed (T* pgy = gradOutput)
+        fixed (T* pgx = gradInput)
         {
-            // S = mean(x^p) and U = mean(x^p · ln x) per window, over the clamped input.
-            for (int i = 0; i < n; i++)
-            {
-                a[i] = T.Pow(T.Max(input[i], eps), p);
-            }
-
-            AvgPool.Forward(geometry, a.AsSpan(0, n), s.AsSpan(0, m), countIncludePad: false);
-            for (int i = 0; i < n; i++)
-            {
-                a[i] *= T.Log(T.Max(input[i], eps));
-            }
-
-            AvgPool.Forward(geometry, a.AsSpan(0, n), t.AsSpan(0, m), countIncludePad: false);
-
-            // dL/dp, and dL/dS per window into t (dy/dS = y / (p·S)).
-            T gradP = T.Zero;
-            for (int o = 0; o < m; o++)
-            {
-                T y = T.Pow(s[o], T.One / p);
-                gradP += gradOutput[o] * y * ((t[o] / (p * s[o])) - (T.Log(s[o]) / (p * p)));
-                t[o] = gradOutput[o] * y / (p * s[o]);
-            }
-
-            // dL/dx = (average backward of dL/dS) · p·x^(p-1), zero where x was clamped.
-            AvgPool.Backward(geometry, t.AsSpan(0, m), gradInput, countIncludePad: false);
-            for (int i = 0; i < n; i++)
-            {
-                gradInput[i] = input[i] > eps ? gradInput[i] * p * T.Pow(input[i], p - T.One) : T.Zero;
-            }
-
-            return gradP;
+            var math = new GeneralizedMean<T> { X = px, GradOutput = pgy, GradInput = pgx, PartialP = partial, P = p, Eps = eps, Backward = true };
+            WindowLanes.Run(geometry, input, gradInput, math);
         }
-        finally
+
+        // dL/dp, summed per work unit, then over the units in order.
+        T gradP = T.Zero;
+        for (int u = 0; u < units; u++)
         {
-            ArrayPool<T>.Shared.Return(a);
-            ArrayPool<T>.Shared.Return(s);
-            ArrayPool<T>.Shared.Return(t);
+            gradP += partial[u];
+        }
+
+        GC.KeepAlive(large);
+        return gradP;
+    }
+
+    /// <summary>
+    /// The generalized mean of each window's valid taps and its gradients: with <c>a = max(x, ε)^p</c>, <c>S = mean(a)</c>,
+    /// <c>U = mean(a·ln max(x, ε))</c> and <c>y = S^(1/p)</c>, tap t receives <c>g·y/(p·S)/n · p·x^(p−1)</c> where x &gt; ε, and
+    /// each unit sums <c>g·y·(U/(p·S) − ln S/p²)</c>. Full windows compute powers as <c>e^(p·ln x)</c> with vectors, and
+    /// <c>x^(p−1)</c> as <c>a / x</c>.
+    /// </summary>
+    private unsafe struct GeneralizedMean<T> : IWindowMath<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* X, Y, GradOutput, GradInput, PartialP;
+        public T P, Eps;
+
+        public bool Backward { get; init; }
+
+        /// <summary>Per tap a and ln max(x, ε); per lane the output gradient (forward: y) and the dL/dp terms.</summary>
+        public static int ScratchRows(int taps) => (2 * taps) + 2;
+
+        public readonly void Block(in LaneBlock<T> b)
+        {
+            int k = b.Taps, width = b.Width;
+            long rowsOf = (long)k * width;
+            T* powers = b.Scratch, logs = powers + rowsOf, lane = logs + rowsOf, terms = lane + width;
+            if (Backward)
+            {
+                WindowLanes.LoadLanes(b, GradOutput, lane);
+            }
+
+            var p = new Vector<T>(P);
+            var inverse = new Vector<T>(T.One / P);
+            var eps = new Vector<T>(Eps);
+            var kT = new Vector<T>(T.CreateTruncating(k));
+            for (int j = 0; j < width; j += Vector<T>.Count)
+            {
+                // Lanes j.. hold consecutive windows: S and U over their taps.
+                Vector<T> s = Vector<T>.Zero, u = Vector<T>.Zero;
+                for (int t = 0; t < k; t++)
+                {
+                    long at = (t * width) + j;
+                    var x = Vector.Load(b.Values + at);
+                    var clamped = Vector.ConditionalSelect(Vector.GreaterThan(x, eps) | VectorMath.IsNaN(x), x, eps);
+                    var ln = VectorMath.Log(clamped);
+                    var a = VectorMath.Exp(p * ln);
+                    s += a;
+                    if (Backward)
+                    {
+                        u += a * ln;
+                        a.Store(powers + at);
+                        ln.Store(logs + at);
+                    }
+                }
+
+                s /= kT;
+                var logS = VectorMath.Log(s);
+                var y = VectorMath.Exp(inverse * logS);
+                if (!Backward)
+                {
+                    y.Store(lane + j);
+                    continue;
+                }
+
+                u /= kT;
+                var g = Vector.Load(lane + j);
+                (g * y * ((u / (p * s)) - (logS / (p * p)))).Store(terms + j);
+                var share = g * y / (p * s) / kT * p;
+
+                // x^(p−1) = a / x for finite x; +∞^(p−1) is +∞, 1 or 0 as p − 1 is positive, zero or negative.
+                T atInfinity = P > T.One ? T.PositiveInfinity : P == T.One ? T.One : T.Zero;
+                for (int t = 0; t < k; t++)
+                {
+                    long at = (t * width) + j;
+                    var x = Vector.Load(b.Values + at);
+                    var power = Vector.ConditionalSelect(Vector.Equals(x, new Vector<T>(T.PositiveInfinity)), new Vector<T>(atInfinity), Vector.Load(powers + at) / x);
+                    Vector.ConditionalSelect(Vector.GreaterThan(x, eps), share * power, Vector<T>.Zero).Store(b.Grad + at);
+                }
+            }
+
+            if (!Backward)
+            {
+                WindowLanes.StoreLanes(b, lane, Y);
+                return;
+            }
+
+            T sum = PartialP[b.Unit];
+            for (int j = 0; j < b.Count; j++)
+            {
+                sum += terms[j];
+            }
+
+            PartialP[b.Unit] = sum;
+        }
+
+        public readonly void Window(in OneWindow w)
+        {
+            int count = w.Count;
+            long* taps = w.Taps;
+            T s = T.Zero, u = T.Zero;
+            for (int t = 0; t < count; t++)
+            {
+                T clamped = T.Max(X[taps[t]], Eps), a = T.Pow(clamped, P);
+                s += a;
+                u += a * T.Log(clamped);
+            }
+
+            // A window without a valid tap has S = 0 (an empty sum), as the average pooling it is built on gives.
+            T n = T.CreateTruncating(count);
+            s = count == 0 ? T.Zero : s / n;
+            u = count == 0 ? T.Zero : u / n;
+            T y = T.Pow(s, T.One / P);
+            if (!Backward)
+            {
+                Y[w.Output] = y;
+                return;
+            }
+
+            T g = GradOutput[w.Output];
+            PartialP[w.Unit] += g * y * ((u / (P * s)) - (T.Log(s) / (P * P)));
+            T share = g * y / (P * s) / n * P;
+            for (int t = 0; t < count; t++)
+            {
+                T x = X[taps[t]];
+                if (x > Eps)
+                {
+                    GradInput[taps[t]] += share * T.Pow(x, P - T.One);
+                }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Numerics.Tensors;
 using NeuralPool.Geometry;
 
 namespace NeuralPool.Operators;
@@ -28,10 +29,7 @@ public static class LipPool
         try
         {
             Sums(geometry, input, logits, a, output, den.AsSpan(0, m));
-            for (int o = 0; o < m; o++)
-            {
-                output[o] /= den[o];
-            }
+            TensorPrimitives.Divide(output, den.AsSpan(0, m), output);
         }
         finally
         {
@@ -65,13 +63,12 @@ public static class LipPool
 
             AvgPool.Backward(geometry, g.AsSpan(0, m), gradInput);
             AvgPool.Backward(geometry, num.AsSpan(0, m), gradLogits);
-            for (int i = 0; i < n; i++)
-            {
-                T w = T.Exp(logits[i]);
-                T throughNumerator = gradInput[i];
-                gradInput[i] = w * throughNumerator;
-                gradLogits[i] = w * ((input[i] * throughNumerator) + gradLogits[i]);
-            }
+            // w = e^l again (a holds w·x after the sums): dL/dx = w·(through the numerator), dL/dl = w·(x·that + through the denominator).
+            Span<T> w = a.AsSpan(0, n);
+            TensorPrimitives.Exp(logits, w);
+            TensorPrimitives.MultiplyAdd(input, gradInput, gradLogits, gradLogits);
+            TensorPrimitives.Multiply(w, gradLogits, gradLogits);
+            TensorPrimitives.Multiply(w, gradInput, gradInput);
         }
         finally
         {
@@ -86,19 +83,11 @@ public static class LipPool
     private static void Sums<T>(in PoolGeometry geometry, ReadOnlySpan<T> x, ReadOnlySpan<T> logits, T[] scratch, Span<T> numerator, Span<T> denominator)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = x.Length;
-        for (int i = 0; i < n; i++)
-        {
-            scratch[i] = T.Exp(logits[i]);
-        }
-
-        AvgPool.Forward(geometry, scratch.AsSpan(0, n), denominator);
-        for (int i = 0; i < n; i++)
-        {
-            scratch[i] *= x[i];
-        }
-
-        AvgPool.Forward(geometry, scratch.AsSpan(0, n), numerator);
+        Span<T> a = scratch.AsSpan(0, x.Length);
+        TensorPrimitives.Exp(logits, a);
+        AvgPool.Forward(geometry, a, denominator);
+        TensorPrimitives.Multiply(a, x, a);
+        AvgPool.Forward(geometry, a, numerator);
     }
 
     private static void CheckArguments(in PoolGeometry geometry, int inputLength, int logitsLength, int outputLength, string outputName)

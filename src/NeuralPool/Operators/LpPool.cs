@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Numerics.Tensors;
 using NeuralPool.Geometry;
 using NeuralPool.Kernels;
 
@@ -40,6 +41,14 @@ public static class LpPool
         {
             PowerAverage(geometry, input, normType, flavor, powered.AsSpan(0, n), output);
             T k = T.CreateChecked(geometry.KernelVolume), inv = T.One / T.CreateChecked(normType);
+            if (flavor == LpFlavor.Torch && normType == 2)
+            {
+                // p = 2: the averages of squares are never negative, and their square root is their power 1/2.
+                TensorPrimitives.Multiply(output, k, output);
+                TensorPrimitives.Sqrt(output, output);
+                return;
+            }
+
             for (int i = 0; i < output.Length; i++)
             {
                 output[i] = flavor == LpFlavor.Torch ? T.Pow(output[i] * k, inv) : T.Pow(output[i], inv);
@@ -60,13 +69,19 @@ public static class LpPool
         Check.Lengths(geometry, input, gradOutput.Length, nameof(input), nameof(gradOutput));
         ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, "gradInput", geometry, output: false);
         int n = (int)geometry.InputLength, m = (int)geometry.OutputLength;
-        T[] powered = ArrayPool<T>.Shared.Rent(n);
+        T[] powered = ArrayPool<T>.Shared.Rent(Math.Max(n, m));
         T[] weights = ArrayPool<T>.Shared.Rent(m);
         try
         {
             Span<T> u = weights.AsSpan(0, m);
             PowerAverage(geometry, input, normType, flavor, powered.AsSpan(0, n), u);
             T p = T.CreateChecked(normType), inv = T.One / p, k = T.CreateChecked(geometry.KernelVolume);
+            if (flavor == LpFlavor.Torch && normType == 2)
+            {
+                TorchSquareBackward(geometry, input, gradOutput, u, powered.AsSpan(0, Math.Max(n, m)), gradInput);
+                return;
+            }
+
             for (int o = 0; o < m; o++)
             {
                 T a = u[o];
@@ -92,6 +107,29 @@ public static class LpPool
         }
     }
 
+    /// <summary>
+    /// The Torch gradient for p = 2 with vectors: <c>u_o = dy_o·(1/2)·(a_o·K)^(−1/2)·K</c> (0 where <c>a_o = 0</c>), spread
+    /// over the windows divided by their valid counts, then times <c>2·x_i</c> (x^(p−1) is x itself). <paramref name="scratch"/>
+    /// holds at least as many elements as the input and the output.
+    /// </summary>
+    private static void TorchSquareBackward<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> u, Span<T> scratch, Span<T> gradInput)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T k = T.CreateChecked(geometry.KernelVolume), half = T.CreateChecked(0.5);
+        Span<T> root = scratch[..u.Length];
+        TensorPrimitives.Multiply(u, k, root);
+        TensorPrimitives.Sqrt(root, root);
+        for (int o = 0; o < u.Length; o++)
+        {
+            u[o] = u[o] == T.Zero ? T.Zero : gradOutput[o] * (half / root[o]) * k;
+        }
+
+        Scatter.WindowSum<T>(geometry, u, new Divisor(DivisorMode.ValidCount), gradInput);
+        Span<T> twice = scratch[..input.Length];
+        TensorPrimitives.Add(input, input, twice);
+        TensorPrimitives.Multiply(gradInput, twice, gradInput);
+    }
+
     /// <summary><paramref name="into"/> receives the window averages (Torch) or sums (ONNX) of x^p (|x|^p).</summary>
     private static void PowerAverage<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, double normType, LpFlavor flavor, Span<T> powered, Span<T> into)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -99,13 +137,13 @@ public static class LpPool
         T p = T.CreateChecked(normType);
         if (flavor == LpFlavor.Onnx)
         {
-            System.Numerics.Tensors.TensorPrimitives.Abs(input, powered);
+            TensorPrimitives.Abs(input, powered);
             input = powered;
         }
 
         if (normType == 2)
         {
-            System.Numerics.Tensors.TensorPrimitives.Multiply(input, input, powered);
+            TensorPrimitives.Multiply(input, input, powered);
         }
         else if (normType == 1)
         {

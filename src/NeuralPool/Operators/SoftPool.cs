@@ -1,5 +1,6 @@
 using System.Numerics;
 using NeuralPool.Geometry;
+using NeuralPool.Kernels;
 
 namespace NeuralPool.Operators;
 
@@ -34,24 +35,101 @@ public static class SoftPool
         ThrowHelper.CheckLength(nameof(input), input.Length, geometry.InputLength, "input", geometry, output: false);
         ThrowHelper.CheckLength(nameof(gradOutput), gradOutput.Length, geometry.OutputLength, "gradOutput", geometry, output: true);
         ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, "gradInput", geometry, output: false);
-        gradInput.Clear();
         Run(geometry, input, gradOutput, default, gradInput);
     }
 
-    /// <summary>Every window: forward into <paramref name="output"/>, or (with <paramref name="gradOutput"/>) its gradient added into <paramref name="gradInput"/>.</summary>
-    private static void Run<T>(in PoolGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> gradOutput, Span<T> output, Span<T> gradInput)
+    /// <summary>Every window: forward into <paramref name="output"/>, or (with <paramref name="gradOutput"/>) its gradient into <paramref name="gradInput"/>, overwriting it.</summary>
+    private static unsafe void Run<T>(in PoolGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> gradOutput, Span<T> output, Span<T> gradInput)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool backward = !gradInput.IsEmpty;
-        Span<long> taps = g.KernelVolume <= 256 ? stackalloc long[(int)Math.Max(1, g.KernelVolume)] : new long[g.KernelVolume];
-        var walk = new WindowTaps.Walk(g, taps);
-        while (walk.Next(out long o, out int count))
+        fixed (T* px = x)
+        fixed (T* py = output)
+        fixed (T* pgy = gradOutput)
+        fixed (T* pgx = gradInput)
         {
+            var math = new Softmax<T> { X = px, Y = py, GradOutput = pgy, GradInput = pgx, Backward = !gradInput.IsEmpty };
+            WindowLanes.Run(g, x, gradInput, math);
+        }
+    }
+
+    /// <summary>The softmax-weighted mean of a window and its gradient.</summary>
+    private unsafe struct Softmax<T> : IWindowMath<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* X, Y, GradOutput, GradInput;
+
+        public bool Backward { get; init; }
+
+        public static int ScratchRows(int taps) => 1;
+
+        public readonly void Block(in LaneBlock<T> b)
+        {
+            int k = b.Taps, width = b.Width;
+            T* lane = b.Scratch; // forward: y; backward: the output gradient
+            if (Backward)
+            {
+                WindowLanes.LoadLanes(b, GradOutput, lane);
+            }
+
+            for (int j = 0; j < width; j += Vector<T>.Count)
+            {
+                // Lanes j.. hold consecutive windows: their maximum m, NaN flag, Σe and Σe·x with e = exp(x − m).
+                T* v0 = b.Values + j;
+                var m = Vector.Load(v0);
+                var nan = VectorMath.IsNaN(m);
+                for (int t = 1; t < k; t++)
+                {
+                    var v = Vector.Load(v0 + ((long)t * width));
+                    nan |= VectorMath.IsNaN(v);
+                    m = Vector.Max(m, v);
+                }
+
+                Vector<T> sum = Vector<T>.Zero, weighted = Vector<T>.Zero;
+                for (int t = 0; t < k; t++)
+                {
+                    var v = Vector.Load(v0 + ((long)t * width));
+                    var e = VectorMath.Exp(v - m);
+                    sum += e;
+                    weighted += e * v;
+                    if (Backward)
+                    {
+                        e.Store(b.Grad + ((long)t * width) + j);
+                    }
+                }
+
+                var y = Vector.ConditionalSelect(nan, new Vector<T>(T.NaN), weighted / sum);
+                if (!Backward)
+                {
+                    y.Store(lane + j);
+                    continue;
+                }
+
+                // ∂y/∂x_t = w_t·(1 + x_t − y) with w_t = e_t / Σe; a window holding NaN sends NaN to every tap.
+                var gy = Vector.Load(lane + j);
+                for (int t = 0; t < k; t++)
+                {
+                    T* gt = b.Grad + ((long)t * width) + j;
+                    var v = Vector.Load(v0 + ((long)t * width));
+                    var grad = gy * (Vector.Load(gt) / sum) * (Vector<T>.One + v - y);
+                    Vector.ConditionalSelect(nan, new Vector<T>(T.NaN), grad).Store(gt);
+                }
+            }
+
+            if (!Backward)
+            {
+                WindowLanes.StoreLanes(b, lane, Y);
+            }
+        }
+
+        public readonly void Window(in OneWindow w)
+        {
+            int count = w.Count;
+            long* taps = w.Taps;
             T m = T.NegativeInfinity;
             bool nan = false;
             for (int t = 0; t < count; t++)
             {
-                T v = x[(int)taps[t]];
+                T v = X[taps[t]];
                 nan |= T.IsNaN(v);
                 m = t == 0 ? v : T.Max(m, v);
             }
@@ -59,31 +137,23 @@ public static class SoftPool
             T sum = T.Zero, weighted = T.Zero;
             for (int t = 0; t < count && !nan; t++)
             {
-                T v = x[(int)taps[t]], e = T.Exp(v - m);
+                T v = X[taps[t]], e = T.Exp(v - m);
                 sum += e;
                 weighted += e * v;
             }
 
             T y = count == 0 ? T.Zero : nan ? T.NaN : weighted / sum;
-            if (!backward)
+            if (!Backward)
             {
-                output[(int)o] = y;
-                continue;
+                Y[w.Output] = y;
+                return;
             }
 
-            T gy = gradOutput[(int)o];
-            for (int t = 0; t < count && !nan; t++)
+            T gy = GradOutput[w.Output];
+            for (int t = 0; t < count; t++)
             {
-                T v = x[(int)taps[t]];
-                gradInput[(int)taps[t]] += gy * (T.Exp(v - m) / sum) * (T.One + v - y);
-            }
-
-            if (nan)
-            {
-                for (int t = 0; t < count; t++)
-                {
-                    gradInput[(int)taps[t]] = T.NaN;
-                }
+                T v = X[taps[t]];
+                GradInput[taps[t]] = nan ? T.NaN : GradInput[taps[t]] + (gy * (T.Exp(v - m) / sum) * (T.One + v - y));
             }
         }
     }

@@ -1,5 +1,7 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using NeuralPool.Geometry;
+using NeuralPool.Kernels;
 
 namespace NeuralPool.Operators;
 
@@ -18,47 +20,31 @@ public static class StochasticPool
 {
     /// <summary>Training forward: one sampled tap per window.</summary>
     /// <exception cref="ArgumentException">A length is invalid or an activation is negative or not finite; nothing is written then.</exception>
-    public static void ForwardTrain<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, ulong seed, Span<T> output, Span<long> indices)
+    public static unsafe void ForwardTrain<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, ulong seed, Span<T> output, Span<long> indices)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckArguments(geometry, input, output.Length, nameof(output));
         ThrowHelper.CheckLength(nameof(indices), indices.Length, geometry.OutputLength, "indices");
-        Span<long> taps = geometry.KernelVolume <= 256 ? stackalloc long[(int)Math.Max(1, geometry.KernelVolume)] : new long[geometry.KernelVolume];
-        var walk = new WindowTaps.Walk(geometry, taps);
-        while (walk.Next(out long o, out int count))
+        fixed (T* px = input)
+        fixed (T* py = output)
+        fixed (long* pi = indices)
         {
-            T sum = T.Zero;
-            for (int t = 0; t < count; t++)
-            {
-                sum += input[(int)taps[t]];
-            }
-
-            // u uniform in [0, 1): the first tap whose cumulative probability exceeds u.
-            T u = T.CreateChecked(Uniform(seed, (ulong)o)) * sum;
-            int pick = count == 0 ? -1 : 0;
-            T cumulative = T.Zero;
-            for (int t = 0; t < count; t++)
-            {
-                cumulative += input[(int)taps[t]];
-                if (u < cumulative)
-                {
-                    pick = t;
-                    break;
-                }
-            }
-
-            output[(int)o] = pick < 0 ? T.Zero : input[(int)taps[pick]];
-            indices[(int)o] = pick < 0 ? -1 : PlaneIndex(geometry, taps[pick]);
+            var math = new Sampling<T> { G = geometry, X = px, Y = py, Indices = pi, Seed = seed };
+            WindowLanes.Run(geometry, input, default, math);
         }
     }
 
     /// <summary>Evaluation forward: the probability-weighted mean of each window.</summary>
     /// <exception cref="ArgumentException">A length is invalid or an activation is negative or not finite; nothing is written then.</exception>
-    public static void ForwardEval<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, Span<T> output)
+    public static unsafe void ForwardEval<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, Span<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckArguments(geometry, input, output.Length, nameof(output));
-        Eval(geometry, input, output, default, default);
+        fixed (T* px = input)
+        fixed (T* py = output)
+        {
+            WindowLanes.Run(geometry, input, default, new Weighting<T> { X = px, Y = py });
+        }
     }
 
     /// <summary>Training backward: the gradient goes to the chosen taps (overwriting <paramref name="gradInput"/>).</summary>
@@ -68,40 +54,208 @@ public static class StochasticPool
 
     /// <summary>Evaluation backward, overwriting <paramref name="gradInput"/>.</summary>
     /// <exception cref="ArgumentException">A length is invalid or an activation is negative or not finite; nothing is written then.</exception>
-    public static void BackwardEval<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput)
+    public static unsafe void BackwardEval<T>(in PoolGeometry geometry, ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckArguments(geometry, input, gradOutput.Length, nameof(gradOutput));
         ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, "gradInput", geometry, output: false);
-        gradInput.Clear();
-        Eval(geometry, input, default, gradOutput, gradInput);
+        fixed (T* px = input)
+        fixed (T* pgy = gradOutput)
+        fixed (T* pgx = gradInput)
+        {
+            WindowLanes.Run(geometry, input, gradInput, new Weighting<T> { X = px, GradOutput = pgy, GradInput = pgx, Backward = true });
+        }
     }
 
-    private static void Eval<T>(in PoolGeometry g, ReadOnlySpan<T> x, Span<T> output, ReadOnlySpan<T> gradOutput, Span<T> gradInput)
+    /// <summary>One tap per window, drawn with probability a_i / Σ a.</summary>
+    private unsafe struct Sampling<T> : IWindowMath<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Span<long> taps = g.KernelVolume <= 256 ? stackalloc long[(int)Math.Max(1, g.KernelVolume)] : new long[g.KernelVolume];
-        var walk = new WindowTaps.Walk(g, taps);
-        while (walk.Next(out long o, out int count))
+        public PoolGeometry G;
+        public T* X, Y;
+        public long* Indices;
+        public ulong Seed;
+
+        public readonly bool Backward => false;
+
+        /// <summary>Per lane u and the picked tap; the taps' plane-local offsets (a 64-bit value per tap).</summary>
+        public static int ScratchRows(int taps) => 2 + (2 * taps);
+
+        public readonly void Block(in LaneBlock<T> b)
         {
+            int k = b.Taps, width = b.Width;
+            T* uRow = b.Scratch, pickRow = uRow + width;
+            long* positions = (long*)(pickRow + width);
+            long es = G.Layout == TensorLayout.ChannelsFirst ? 1 : G.C;
+            for (int t = 0; t < k; t++)
+            {
+                positions[t] = b.Offsets[t] / es;
+            }
+
+            // Each window's uniform draw, from the seed and its output index.
+            for (int s = 0; s < b.SegmentCount; s++)
+            {
+                Segment seg = b.Segments[s];
+                long o = seg.Output;
+                for (int i = 0; i < seg.Count; i++, o += b.OutputStep)
+                {
+                    uRow[seg.Lane + i] = T.CreateChecked(Uniform(Seed, (ulong)o));
+                }
+            }
+
+            new Span<T>(uRow + b.Count, width - b.Count).Clear();
+
+            // The first tap whose cumulative sum exceeds u·Σa is the number of taps whose cumulative sum does not
+            // (the sums never decrease), or tap 0 when every one is at most u·Σa.
+            var kT = new Vector<T>(T.CreateTruncating(k));
+            for (int j = 0; j < width; j += Vector<T>.Count)
+            {
+                T* x0 = b.Values + j;
+                var sum = Vector<T>.Zero;
+                for (int t = 0; t < k; t++)
+                {
+                    sum += Vector.Load(x0 + ((long)t * width));
+                }
+
+                var u = Vector.Load(uRow + j) * sum;
+                Vector<T> cumulative = Vector<T>.Zero, pick = Vector<T>.Zero;
+                for (int t = 0; t < k; t++)
+                {
+                    cumulative += Vector.Load(x0 + ((long)t * width));
+                    pick += Vector.ConditionalSelect(Vector.LessThanOrEqual(cumulative, u), Vector<T>.One, Vector<T>.Zero);
+                }
+
+                pick = Vector.ConditionalSelect(Vector.Equals(pick, kT), Vector<T>.Zero, pick);
+                var y = Vector.Load(x0);
+                for (int t = 1; t < k; t++)
+                {
+                    y = Vector.ConditionalSelect(Vector.Equals(pick, new Vector<T>(T.CreateTruncating(t))), Vector.Load(x0 + ((long)t * width)), y);
+                }
+
+                y.Store(uRow + j);
+                pick.Store(pickRow + j);
+            }
+
+            WindowLanes.StoreLanes(b, uRow, Y);
+            for (int s = 0; s < b.SegmentCount; s++)
+            {
+                Segment seg = b.Segments[s];
+                long o = seg.Output, tap0 = PlaneIndex(G, seg.Input), step = b.Step / es;
+                for (int i = 0; i < seg.Count; i++, o += b.OutputStep, tap0 += step)
+                {
+                    Indices[o] = tap0 + positions[int.CreateTruncating(pickRow[seg.Lane + i])];
+                }
+            }
+        }
+
+        public readonly void Window(in OneWindow w)
+        {
+            int count = w.Count;
+            T sum = T.Zero;
+            for (int t = 0; t < count; t++)
+            {
+                sum += X[w.Taps[t]];
+            }
+
+            if (count == 0)
+            {
+                Y[w.Output] = T.Zero;
+                Indices[w.Output] = -1;
+                return;
+            }
+
+            T u = T.CreateChecked(Uniform(Seed, (ulong)w.Output)) * sum, cumulative = T.Zero;
+            int pick = 0;
+            for (int t = 0; t < count; t++)
+            {
+                cumulative += X[w.Taps[t]];
+                if (u < cumulative)
+                {
+                    pick = t;
+                    break;
+                }
+            }
+
+            Y[w.Output] = X[w.Taps[pick]];
+            Indices[w.Output] = PlaneIndex(G, w.Taps[pick]);
+        }
+    }
+
+    /// <summary>The probability-weighted mean <c>Σ a² / Σ a</c> of each window and its gradient <c>(2a_i − y) / Σ a</c>.</summary>
+    private unsafe struct Weighting<T> : IWindowMath<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* X, Y, GradOutput, GradInput;
+
+        public bool Backward { get; init; }
+
+        public static int ScratchRows(int taps) => 1;
+
+        public readonly void Block(in LaneBlock<T> b)
+        {
+            int k = b.Taps, width = b.Width;
+            T* lane = b.Scratch; // forward: y; backward: the output gradient
+            if (Backward)
+            {
+                WindowLanes.LoadLanes(b, GradOutput, lane);
+            }
+
+            var two = new Vector<T>(T.CreateTruncating(2));
+            for (int j = 0; j < width; j += Vector<T>.Count)
+            {
+                T* x0 = b.Values + j;
+                Vector<T> sum = Vector<T>.Zero, squares = Vector<T>.Zero;
+                for (int t = 0; t < k; t++)
+                {
+                    var v = Vector.Load(x0 + ((long)t * width));
+                    sum += v;
+                    squares += v * v;
+                }
+
+                var empty = Vector.Equals(sum, Vector<T>.Zero);
+                var y = Vector.ConditionalSelect(empty, Vector<T>.Zero, squares / sum);
+                if (!Backward)
+                {
+                    y.Store(lane + j);
+                    continue;
+                }
+
+                var g = Vector.Load(lane + j);
+                for (int t = 0; t < k; t++)
+                {
+                    var v = Vector.Load(x0 + ((long)t * width));
+                    Vector.ConditionalSelect(empty, Vector<T>.Zero, g * ((two * v) - y) / sum).Store(b.Grad + ((long)t * width) + j);
+                }
+            }
+
+            if (!Backward)
+            {
+                WindowLanes.StoreLanes(b, lane, Y);
+            }
+        }
+
+        public readonly void Window(in OneWindow w)
+        {
+            int count = w.Count;
+            long* taps = w.Taps;
             T sum = T.Zero, squares = T.Zero;
             for (int t = 0; t < count; t++)
             {
-                T v = x[(int)taps[t]];
+                T v = X[taps[t]];
                 sum += v;
                 squares += v * v;
             }
 
             T y = sum == T.Zero ? T.Zero : squares / sum;
-            if (gradInput.IsEmpty)
+            if (!Backward)
             {
-                output[(int)o] = y;
-                continue;
+                Y[w.Output] = y;
+                return;
             }
 
             for (int t = 0; t < count && sum != T.Zero; t++)
             {
-                gradInput[(int)taps[t]] += gradOutput[(int)o] * ((T.CreateChecked(2) * x[(int)taps[t]]) - y) / sum;
+                GradInput[taps[t]] += GradOutput[w.Output] * ((T.CreateChecked(2) * X[taps[t]]) - y) / sum;
             }
         }
     }
@@ -126,6 +280,13 @@ public static class StochasticPool
         Check.FloatType<T>("stochastic pooling");
         ThrowHelper.CheckLength(nameof(input), input.Length, geometry.InputLength, "input", geometry, output: false);
         ThrowHelper.CheckLength(outputName, outputLength, geometry.OutputLength, outputName, geometry, output: true);
+
+        // The smallest element propagates NaN and the largest shows infinity: one vectorized pass each when all is well.
+        if (input.IsEmpty || (TensorPrimitives.Min(input) >= T.Zero && T.IsFinite(TensorPrimitives.Max(input))))
+        {
+            return;
+        }
+
         for (int i = 0; i < input.Length; i++)
         {
             if (!(input[i] >= T.Zero) || !T.IsFinite(input[i]))

@@ -5,7 +5,8 @@ namespace NeuralPool.Tests.Operators;
 
 /// <summary>
 /// The span API with caller-provided buffers allocates nothing per call (after the first call has
-/// warmed up the JIT and the worker threads), on one thread and split over the workers.
+/// warmed up the JIT and the worker threads), on one thread and split over the workers: the core pooling
+/// operators, and the operators that reduce each window with a function of their own.
 /// Runs alone: the count covers every thread of the process.
 /// </summary>
 [Collection(AllocationCollection.Name)]
@@ -85,6 +86,82 @@ public class AllocationTests
             }
 
             Assert.True(least == 0, $"2 threads, {layout}: at least {least} bytes allocated per round of 9 calls");
+        }
+        finally
+        {
+            PoolSettings.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void PerWindowOperators_AllocateNothingPerCall(TensorLayout layout)
+    {
+        int[] shape = layout == TensorLayout.ChannelsFirst ? [2, 6, 28, 28] : [2, 28, 28, 6];
+        var cells = PoolGeometry.Torch(shape, layout, 2, [2], [2], [], [], false, TorchPoolKind.Average);
+        var padded = PoolGeometry.Torch(shape, layout, 2, [3], [2], [1], [], true, TorchPoolKind.Average);
+        var x = new float[cells.InputLength];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (i * 7919 % 97) / 50f;
+        }
+
+        float[] lambda = [0.1f, -0.2f, 0.3f, 0, 0.5f, -0.4f], alpha = [0, 0.2f, -0.1f, 0.4f, 0.3f, -0.3f], gate = new float[9];
+        float[] gradLambda = new float[6], gradAlpha = new float[6], gradGate = new float[9];
+        var y = new float[cells.OutputLength];
+        var yp = new float[padded.OutputLength];
+        var idx = new long[cells.OutputLength];
+        var gx = new float[x.Length];
+
+        void On(in PoolGeometry g, float[] yg)
+        {
+            int k = (int)g.KernelVolume;
+            SoftPool.Forward<float>(g, x, yg);
+            SoftPool.Backward<float>(g, x, yg, gx);
+            DetailPreservingPool.Forward<float>(g, x, lambda, alpha, yg);
+            DetailPreservingPool.Backward<float>(g, x, lambda, alpha, yg, gx, gradLambda, gradAlpha);
+            GatedPool.Forward<float>(g, x, gate.AsSpan(0, k), yg);
+            GatedPool.Backward<float>(g, x, gate.AsSpan(0, k), yg, gx, gradGate.AsSpan(0, k));
+            MixedPool.Forward(g, x, 0.5f, yg);
+            MixedPool.Backward(g, x, 0.5f, yg, gx);
+            StochasticPool.ForwardEval<float>(g, x, yg);
+            StochasticPool.BackwardEval<float>(g, x, yg, gx);
+            GemPool.Forward(g, x, 3f, yg);
+            GemPool.Backward(g, x, 3f, yg, gx);
+        }
+
+        void Calls()
+        {
+            On(cells, y);
+            On(padded, yp);
+            StochasticPool.ForwardTrain<float>(cells, x, 3, y, idx);
+        }
+
+        int saved = PoolSettings.MaxDegreeOfParallelism;
+        try
+        {
+            PoolSettings.MaxDegreeOfParallelism = 1;
+            Calls();
+            Calls();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Calls();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, $"1 thread, {layout}: {allocated} bytes allocated");
+
+            PoolSettings.MaxDegreeOfParallelism = 2;
+            Calls();
+            Calls();
+            long least = long.MaxValue;
+            for (int round = 0; round < 8; round++)
+            {
+                long start = GC.GetTotalAllocatedBytes(precise: true);
+                Calls();
+                least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - start);
+            }
+
+            Assert.True(least == 0, $"2 threads, {layout}: at least {least} bytes allocated per round");
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using NeuralPool.Geometry;
 using NeuralPool.Operators;
 
@@ -66,11 +67,11 @@ public sealed class LipPool2d<T> : PoolLayer<T>
         T[] zs = z.Data, l = logits.Data;
         if (SoftGate)
         {
-            T coefficient = T.CreateChecked(SoftGateCoefficient);
-            for (int i = 0; i < l.Length; i++)
-            {
-                l[i] = coefficient / (T.One + T.Exp(-zs[i]));
-            }
+            // l = c / (1 + e^-z), with vectors.
+            TensorPrimitives.Negate(zs, l);
+            TensorPrimitives.Exp(l, l);
+            TensorPrimitives.Add(l, T.One, l);
+            TensorPrimitives.Divide(T.CreateChecked(SoftGateCoefficient), l, l);
         }
         else
         {
