@@ -89,25 +89,7 @@ public static class Checkpoint
             w.Write(Crc32.Compute(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
         }
 
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                file.Write(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
+        AtomicFile.Write(path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), overwrite: true);
     }
 
     /// <summary>Reads a checkpoint written by <see cref="Save{T}"/> with the same element type and rebuilds its model (in evaluation mode).</summary>

@@ -4,8 +4,8 @@
 The fixture freezes ten training steps of PyTorch 1.13 on NeuralPool.Training's models, so that
 tests/NeuralPool.Tests/Training/TorchParityTests.cs can replay them and compare the losses.
 
-Models: the same nn.Sequential layers as ModelZoo and tools/reference/train_step_torch.py, with max pooling,
-so the state_dict names are ModelZoo's (0.weight, 1.running_mean, ...):
+Models: torch_models.py beside this script (the same nn.Sequential layers as ModelZoo), with max pooling, so the
+state_dict names are ModelZoo's (0.weight, 1.running_mean, ...):
   lenet      Conv2d(1, 6, 5, padding=2) ReLU MaxPool2d(2) Conv2d(6, 16, 5) ReLU MaxPool2d(2)
              Flatten Linear(400, 120) ReLU Linear(120, 84) ReLU Linear(84, 10)           61,706 parameters
   vgg-small  [Conv2d(c, 32, 3, padding=1) BatchNorm2d ReLU] x2 MaxPool2d(2)
@@ -57,8 +57,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_models import BUILDERS  # torch_models.py beside this script
 
 torch.set_num_threads(1)
 
@@ -76,28 +77,6 @@ ADAM = {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "am
 CASES = [("lenet-float32", "lenet", torch.float32), ("lenet-float64", "lenet", torch.float64),
          ("vgg-small-float32", "vgg-small", torch.float32), ("vgg-small-float64", "vgg-small", torch.float64)]
 PARAMETER_COUNTS = {"lenet": 61706, "vgg-small": 871018}
-
-
-def lenet():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
-
-
-def vgg_small():
-    layers = []
-    c = 1
-    for width in (32, 64):
-        for _ in range(2):
-            layers += [nn.Conv2d(c, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU()]
-            c = width
-        layers.append(nn.MaxPool2d(2))
-    layers += [nn.Flatten(), nn.Linear(64 * 7 * 7, 256), nn.ReLU(), nn.Linear(256, 10)]
-    return nn.Sequential(*layers)
-
-
-BUILDERS = {"lenet": lenet, "vgg-small": vgg_small}
 
 
 def read_idx(path, rank, count):
@@ -129,7 +108,7 @@ def batches(data_dir):
 def grid_weights(model_name):
     """PyTorch's default initialisation rounded to a per-tensor grid of 2^-exponent: [(name, kind, codes, exponent)]."""
     torch.manual_seed(SEED)
-    model = BUILDERS[model_name]()
+    model = BUILDERS[model_name]("max")
     count = sum(p.numel() for p in model.parameters())
     assert count == PARAMETER_COUNTS[model_name], (model_name, count)
     parameters = {name for name, _ in model.named_parameters()}
@@ -148,7 +127,7 @@ def grid_weights(model_name):
 
 def build(model_name, entries, dtype):
     """The model with the grid weights, exactly, in `dtype`, in training mode."""
-    model = BUILDERS[model_name]().to(dtype)
+    model = BUILDERS[model_name]("max").to(dtype)
     state = model.state_dict()
     for name, _, codes, exponent in entries:
         values = torch.from_numpy(codes.astype(np.float64) * 2.0 ** -exponent).to(dtype)

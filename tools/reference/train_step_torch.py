@@ -5,13 +5,8 @@ A step is what the C# trainer does per batch: zero the gradients, forward, softm
 (mean over the batch), backward, and an optimizer step (SGD with momentum 0.9, lr 0.01). The input
 is a random batch of 1x28x28 images (Fashion-MNIST's shape) with random labels; only time is measured.
 
-Models (the same layers, in the same order, as NeuralPool.Training.Models):
-  lenet      Conv2d(1, 6, 5, padding=2) ReLU MaxPool2d(2) Conv2d(6, 16, 5) ReLU MaxPool2d(2)
-             Flatten Linear(400, 120) ReLU Linear(120, 84) ReLU Linear(84, 10)
-  vgg-small  [Conv2d(c, 32, 3, padding=1) BatchNorm2d ReLU] x2 MaxPool2d(2)
-             [Conv2d(c, 64, 3, padding=1) BatchNorm2d ReLU] x2 MaxPool2d(2)
-             Flatten Linear(3136, 256) ReLU Linear(256, 10)
-  --pool none replaces each pooling layer by stride 2 on the convolution before it.
+Models: lenet and vgg-small from torch_models.py beside this script (the same layers, in the same order, as
+NeuralPool.Training.Models); --pool none replaces each pooling layer by stride 2 on the convolution before it.
 
 For each model and thread count: torch.set_num_threads(t), warm-up steps, then steps until about
 --seconds seconds (at least 10); prints the median and the minimum step time in milliseconds, and the
@@ -30,35 +25,7 @@ import time
 import torch
 import torch.nn as nn
 
-
-def pool(kind):
-    return {"max": nn.MaxPool2d(2), "avg": nn.AvgPool2d(2)}[kind]
-
-
-def lenet(kind):
-    s = 2 if kind == "none" else 1
-    layers = [nn.Conv2d(1, 6, 5, padding=2, stride=s), nn.ReLU()]
-    if kind != "none":
-        layers.append(pool(kind))
-    layers += [nn.Conv2d(6, 16, 5, stride=s), nn.ReLU()]
-    if kind != "none":
-        layers.append(pool(kind))
-    layers += [nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)]
-    return nn.Sequential(*layers)
-
-
-def vgg_small(kind):
-    layers = []
-    c = 1
-    for width in (32, 64):
-        for j in range(2):
-            stride = 2 if kind == "none" and j == 1 else 1
-            layers += [nn.Conv2d(c, width, 3, padding=1, stride=stride), nn.BatchNorm2d(width), nn.ReLU()]
-            c = width
-        if kind != "none":
-            layers.append(pool(kind))
-    layers += [nn.Flatten(), nn.Linear(64 * 7 * 7, 256), nn.ReLU(), nn.Linear(256, 10)]
-    return nn.Sequential(*layers)
+from torch_models import BUILDERS  # torch_models.py beside this script
 
 
 def time_steps(model, batch, threads, seconds):
@@ -97,11 +64,10 @@ def main():
     args = ap.parse_args()
     print(f"torch {torch.__version__}, python {platform.python_version()}, batch {args.batch}, pool {args.pool}")
     print(f"{'model':<10} {'threads':>7} {'median ms':>10} {'min ms':>8} {'epoch s':>8}")
-    builders = {"lenet": lenet, "vgg-small": vgg_small}
     for name in args.models.split(","):
         for t in (int(v) for v in args.threads.split(",")):
             torch.manual_seed(0)
-            med, best = time_steps(builders[name](args.pool), args.batch, t, args.seconds)
+            med, best = time_steps(BUILDERS[name](args.pool), args.batch, t, args.seconds)
             epoch = 60000 / args.batch * med / 1e3
             print(f"{name:<10} {t:>7} {med:>10.2f} {best:>8.2f} {epoch:>8.1f}", flush=True)
 

@@ -2,8 +2,8 @@
 """Train NeuralPool.Training's models with PyTorch on Fashion-MNIST: the peer of `neuralpool train`.
 
 The same run as `neuralpool train --model M --pool P --optimizer adam --lr 1e-3 --batch-size B
---threads T --epochs E`: the same layers in the same order (see train_step_torch.py and
-src/NeuralPool.Training/README.md), the same data (Debian's dataset-fashion-mnist, the four gzipped
+--threads T --epochs E`: the same layers in the same order (torch_models.py beside this script,
+and src/NeuralPool.Training/README.md), the same data (Debian's dataset-fashion-mnist, the four gzipped
 IDX files in /usr/share/datasets/fashion-mnist), the same normalisation (byte / 255, then
 (x - 0.2860) / 0.3530), mini-batches of a shuffled training set with a smaller last batch
 (DataLoader(shuffle=True, drop_last=False)), Adam with PyTorch's defaults, softmax cross-entropy.
@@ -34,6 +34,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from torch_models import BUILDERS, POOLING  # torch_models.py beside this script
+
 DATA = "/usr/share/datasets/fashion-mnist"
 MEAN, STD = 0.2860, 0.3530
 
@@ -61,36 +63,6 @@ def load(split, folder, limit):
     return x, torch.from_numpy(labels.astype(np.int64))
 
 
-def pool(kind):
-    return {"max": nn.MaxPool2d(2), "avg": nn.AvgPool2d(2), "lp": nn.LPPool2d(2, 2)}[kind]
-
-
-def lenet(kind):
-    s = 2 if kind == "none" else 1
-    layers = [nn.Conv2d(1, 6, 5, padding=2, stride=s), nn.ReLU()]
-    if kind != "none":
-        layers.append(pool(kind))
-    layers += [nn.Conv2d(6, 16, 5, stride=s), nn.ReLU()]
-    if kind != "none":
-        layers.append(pool(kind))
-    layers += [nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)]
-    return nn.Sequential(*layers)
-
-
-def vgg_small(kind):
-    layers = []
-    c = 1
-    for width in (32, 64):
-        for j in range(2):
-            stride = 2 if kind == "none" and j == 1 else 1
-            layers += [nn.Conv2d(c, width, 3, padding=1, stride=stride), nn.BatchNorm2d(width), nn.ReLU()]
-            c = width
-        if kind != "none":
-            layers.append(pool(kind))
-    layers += [nn.Flatten(), nn.Linear(64 * 7 * 7, 256), nn.ReLU(), nn.Linear(256, 10)]
-    return nn.Sequential(*layers)
-
-
 def accuracy(model, x, y, batch=1000):
     model.eval()
     correct = 0
@@ -104,7 +76,7 @@ def accuracy(model, x, y, batch=1000):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="lenet", choices=["lenet", "vgg-small"])
-    ap.add_argument("--pool", default="max", choices=["max", "avg", "lp", "none"])
+    ap.add_argument("--pool", default="max", choices=POOLING)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
@@ -119,7 +91,7 @@ def main():
     torch.manual_seed(args.seed)
     train_x, train_y = load("train", args.data, args.limit)
     test_x, test_y = load("test", args.data, args.limit)
-    model = {"lenet": lenet, "vgg-small": vgg_small}[args.model](args.pool)
+    model = BUILDERS[args.model](args.pool)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
     params = sum(p.numel() for p in model.parameters())

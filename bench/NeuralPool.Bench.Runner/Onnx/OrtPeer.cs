@@ -1,11 +1,12 @@
 using Microsoft.ML.OnnxRuntime;
 using NeuralPool.Bench.Runner;
+using NeuralPool.Training.Export;
 
 namespace NeuralPool.Bench.Onnx;
 
 /// <summary>
-/// ONNX Runtime running a suite case in the same process: a one-node model built in C#
-/// (<see cref="OnnxModelWriter"/>), channels-first, input and outputs in pinned preallocated arrays bound
+/// ONNX Runtime running a suite case in the same process: a one-node model with static shapes built in C#
+/// (<see cref="OnnxGraph"/>), channels-first, input and outputs in pinned preallocated arrays bound
 /// with <c>OrtValue.CreateTensorValueFromMemory</c>, <c>IntraOpNumThreads</c> set, spinning off.
 /// </summary>
 internal sealed class OrtPeer : IDisposable
@@ -70,13 +71,7 @@ internal sealed class OrtPeer : IDisposable
         var (op, attributes) = Node(c);
         OpType = op;
 
-        var outputs = new List<OnnxTensorInfo> { new("Y", OnnxTensorInfo.Float, outShape) };
-        if (c.ReturnIndices)
-        {
-            outputs.Add(new OnnxTensorInfo("Indices", OnnxTensorInfo.Int64, outShape));
-        }
-
-        byte[] model = OnnxModelWriter.SingleNodeModel(op, attributes, [new OnnxTensorInfo("X", OnnxTensorInfo.Float, inShape)], outputs);
+        byte[] model = Model(op, attributes, inShape, outShape, c.ReturnIndices);
         using var options = new SessionOptions
         {
             IntraOpNumThreads = threads,
@@ -131,6 +126,22 @@ internal sealed class OrtPeer : IDisposable
 
         _runOptions.Dispose();
         _session.Dispose();
+    }
+
+    /// <summary>The model: X (float, <paramref name="inShape"/>) → the node → Y (float) and, with indices, Indices (int64), both <paramref name="outShape"/>.</summary>
+    private static byte[] Model(string op, List<OnnxAttribute> attributes, long[] inShape, long[] outShape, bool indices)
+    {
+        var graph = new OnnxGraph { Name = "pool", SymbolicBatch = false };
+        string[] results = graph.Add(op, [graph.Input("X", inShape)], indices ? 2 : 1, null, [.. attributes]);
+        graph.Output(results[0], "Y", outShape);
+        if (indices)
+        {
+            graph.Output(results[1], "Indices", OnnxElementType.Int64, outShape);
+        }
+
+        using var stream = new MemoryStream();
+        graph.WriteModel(stream, irVersion: 8, opset: 19, producer: "NeuralPool.Bench");
+        return stream.ToArray();
     }
 
     private static (string Op, List<OnnxAttribute> Attributes) Node(SuiteCase c)

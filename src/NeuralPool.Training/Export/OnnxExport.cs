@@ -82,25 +82,7 @@ public static class OnnxExport
         using var buffer = new MemoryStream();
         var summary = Write(buffer, model, options, metadata);
 
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                file.Write(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
+        AtomicFile.Write(path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), overwrite);
 
         return summary;
     }

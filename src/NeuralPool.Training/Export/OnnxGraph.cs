@@ -4,29 +4,49 @@ using System.Runtime.InteropServices;
 
 namespace NeuralPool.Training.Export;
 
-/// <summary>An attribute of an ONNX node: FLOAT (type 1), INT (2), STRING (3) or INTS (7).</summary>
-internal sealed record OnnxAttribute(string Name, long? Int = null, long[]? Ints = null, float? Float = null, string? Text = null)
+/// <summary>An attribute of an ONNX node: FLOAT (type 1), INT (2), STRING (3) or INTS (7); exactly one value is set.</summary>
+/// <param name="Name">The attribute's name, e.g. <c>kernel_shape</c>.</param>
+/// <param name="Int">The value of an INT attribute.</param>
+/// <param name="Ints">The values of an INTS attribute.</param>
+/// <param name="Float">The value of a FLOAT attribute.</param>
+/// <param name="Text">The value of a STRING attribute (written as UTF-8).</param>
+public sealed record OnnxAttribute(string Name, long? Int = null, long[]? Ints = null, float? Float = null, string? Text = null)
 {
+    /// <summary>An INT attribute.</summary>
     public static OnnxAttribute Of(string name, long value) => new(name, Int: value);
 
+    /// <summary>An INTS attribute.</summary>
     public static OnnxAttribute Of(string name, params long[] values) => new(name, Ints: values);
 
+    /// <summary>A FLOAT attribute.</summary>
     public static OnnxAttribute Of(string name, float value) => new(name, Float: value);
 
+    /// <summary>A STRING attribute.</summary>
     public static OnnxAttribute Of(string name, string value) => new(name, Text: value);
 }
 
+/// <summary>The element type of a graph output (the values of onnx.proto's <c>TensorProto.DataType</c>).</summary>
+public enum OnnxElementType
+{
+    /// <summary>float32.</summary>
+    Float = 1,
+
+    /// <summary>int64.</summary>
+    Int64 = 7,
+}
+
 /// <summary>
-/// An ONNX graph under construction — nodes in execution order, initializers, one float input and one float output
-/// whose first dimension is the symbolic <c>batch</c> — and its serialization as a <c>ModelProto</c> (field numbers of
-/// onnx.proto). Values are named <c>scope.label</c> (the scope is the layer's <c>state_dict</c> prefix), made unique
-/// with a numeric suffix; nodes are named after their first output.
+/// An ONNX graph under construction — nodes in execution order, initializers, one float input and one or more outputs
+/// (float or int64) whose first dimension is the symbolic <c>batch</c> unless <see cref="SymbolicBatch"/> is off — and
+/// its serialization as a <c>ModelProto</c> (field numbers of onnx.proto), with no protobuf package. Values are named
+/// <c>scope.label</c> (the scope is the layer's <c>state_dict</c> prefix), made unique with a numeric suffix; nodes
+/// are named after their first output.
 /// </summary>
-internal sealed class OnnxGraph
+public sealed class OnnxGraph
 {
     // TensorProto.DataType.
-    private const int FloatType = 1;
-    private const int Int64Type = 7;
+    private const int FloatType = (int)OnnxElementType.Float;
+    private const int Int64Type = (int)OnnxElementType.Int64;
 
     // AttributeProto.AttributeType.
     private const int AttrFloat = 1;
@@ -38,7 +58,14 @@ internal sealed class OnnxGraph
     private readonly List<Tensor> _initializers = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
-    private (string Name, long[] Dims)? _input, _output;
+    private readonly List<(string Name, OnnxElementType Type, long[] Dims)> _outputs = [];
+    private (string Name, long[] Dims)? _input;
+
+    /// <summary>The graph's name (<c>GraphProto.name</c>).</summary>
+    public string Name { get; init; } = "neuralpool";
+
+    /// <summary>Whether the first dimension of the input and the outputs is the symbolic <c>batch</c> (the default) rather than the size given.</summary>
+    public bool SymbolicBatch { get; init; } = true;
 
     /// <summary>The prefix of the names of the values and initializers added next (a layer's <c>state_dict</c> prefix, e.g. <c>3</c>).</summary>
     public string Scope { get; set; } = "";
@@ -46,7 +73,8 @@ internal sealed class OnnxGraph
     /// <summary>The nodes added so far.</summary>
     public int NodeCount => _nodes.Count;
 
-    /// <summary>Declares the graph input: float, <paramref name="dims"/> with the first dimension symbolic (<c>batch</c>).</summary>
+    /// <summary>Declares the graph input: float, <paramref name="dims"/> (the first dimension symbolic with <see cref="SymbolicBatch"/>); returns its name.</summary>
+    /// <exception cref="InvalidOperationException">The name is taken.</exception>
     public string Input(string name, params long[] dims)
     {
         Claim(name);
@@ -54,8 +82,14 @@ internal sealed class OnnxGraph
         return name;
     }
 
-    /// <summary>Declares <paramref name="value"/> the graph output under <paramref name="name"/> (renaming the node output that produces it).</summary>
-    public void Output(string value, string name, params long[] dims)
+    /// <summary>Declares <paramref name="value"/> a float graph output under <paramref name="name"/> (renaming the node output that produces it).</summary>
+    public void Output(string value, string name, params long[] dims) => Output(value, name, OnnxElementType.Float, dims);
+
+    /// <summary>
+    /// Declares <paramref name="value"/> a graph output of <paramref name="type"/> and <paramref name="dims"/> under
+    /// <paramref name="name"/> (renaming the node output that produces it); outputs keep the order of declaration.
+    /// </summary>
+    public void Output(string value, string name, OnnxElementType type, params long[] dims)
     {
         int producer = _nodes.FindIndex(n => n.Outputs.Contains(value));
         if (producer < 0 || _nodes.Any(n => n.Inputs.Contains(value)))
@@ -71,7 +105,7 @@ internal sealed class OnnxGraph
         var node = _nodes[producer];
         _nodes[producer] = node with { Outputs = [.. node.Outputs.Select(o => o == value ? name : o)] };
         _names.Add(name);
-        _output = (name, dims);
+        _outputs.Add((name, type, dims));
     }
 
     /// <summary>Adds a node with one output, named <c>scope.label</c> (the label defaults to the operator in lower case); returns the output's name.</summary>
@@ -80,6 +114,16 @@ internal sealed class OnnxGraph
         string output = Unique(Scope.Length == 0 ? label ?? opType.ToLowerInvariant() : $"{Scope}.{label ?? opType.ToLowerInvariant()}");
         _nodes.Add(new Node(opType, inputs, [output], attributes));
         return output;
+    }
+
+    /// <summary>Adds a node with <paramref name="outputCount"/> outputs, named as by the single-output <see cref="Add(string, string[], string?, OnnxAttribute[])"/>; returns their names in order.</summary>
+    public string[] Add(string opType, string[] inputs, int outputCount, string? label = null, params OnnxAttribute[] attributes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputCount, 1);
+        string name = Scope.Length == 0 ? label ?? opType.ToLowerInvariant() : $"{Scope}.{label ?? opType.ToLowerInvariant()}";
+        string[] outputs = [.. Enumerable.Range(0, outputCount).Select(_ => Unique(name))];
+        _nodes.Add(new Node(opType, inputs, outputs, attributes));
+        return outputs;
     }
 
     /// <summary>A float initializer named <c>scope.name</c> holding <paramref name="values"/> with <paramref name="dims"/>; returns its name.</summary>
@@ -140,10 +184,16 @@ internal sealed class OnnxGraph
         return name;
     }
 
-    /// <summary>Writes the model — <c>ModelProto</c> with IR version <paramref name="irVersion"/>, the default domain at <paramref name="opset"/>, the graph and the metadata — and returns its size in bytes.</summary>
-    public long WriteModel(Stream stream, long irVersion, long opset, string producer, string producerVersion, string docString, IReadOnlyDictionary<string, string> metadata)
+    /// <summary>
+    /// Writes the model — <c>ModelProto</c> with IR version <paramref name="irVersion"/>, the default domain at
+    /// <paramref name="opset"/>, the producer, the graph, and (when given) the producer version, doc string and metadata —
+    /// and returns its size in bytes.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The graph has no input or no output.</exception>
+    public long WriteModel(Stream stream, long irVersion, long opset, string producer, string producerVersion = "", string docString = "", IReadOnlyDictionary<string, string>? metadata = null)
     {
-        if (_input is null || _output is null)
+        ArgumentNullException.ThrowIfNull(stream);
+        if (_input is null || _outputs.Count == 0)
         {
             throw new InvalidOperationException("the graph needs an input and an output.");
         }
@@ -154,27 +204,38 @@ internal sealed class OnnxGraph
             graph.Message(1, w => WriteNode(w, node));                        // GraphProto.node
         }
 
-        graph.String(2, "neuralpool");                                      // GraphProto.name
+        graph.String(2, Name);                                              // GraphProto.name
         foreach (var tensor in _initializers)
         {
             graph.Message(5, w => WriteTensor(w, tensor));                    // GraphProto.initializer
         }
 
-        graph.Message(11, w => WriteValueInfo(w, _input.Value.Name, _input.Value.Dims));   // GraphProto.input
-        graph.Message(12, w => WriteValueInfo(w, _output.Value.Name, _output.Value.Dims)); // GraphProto.output
+        graph.Message(11, w => WriteValueInfo(w, _input.Value.Name, FloatType, _input.Value.Dims));   // GraphProto.input
+        foreach (var (name, type, dims) in _outputs)
+        {
+            graph.Message(12, w => WriteValueInfo(w, name, (int)type, dims));   // GraphProto.output
+        }
 
         var model = new ProtoWriter();
         model.Int(1, irVersion);                                            // ModelProto.ir_version
         model.String(2, producer);                                          // ModelProto.producer_name
-        model.String(3, producerVersion);                                   // ModelProto.producer_version
-        model.String(6, docString);                                         // ModelProto.doc_string
+        if (producerVersion.Length > 0)
+        {
+            model.String(3, producerVersion);                               // ModelProto.producer_version
+        }
+
+        if (docString.Length > 0)
+        {
+            model.String(6, docString);                                     // ModelProto.doc_string
+        }
+
         model.Message(7, graph);                                            // ModelProto.graph
         model.Message(8, w =>                                               // ModelProto.opset_import
         {
             w.String(1, "");                                                // OperatorSetIdProto.domain (the default)
             w.Int(2, opset);                                                // OperatorSetIdProto.version
         });
-        foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (key, value) in (metadata ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             model.Message(14, w =>                                          // ModelProto.metadata_props
             {
@@ -252,14 +313,14 @@ internal sealed class OnnxGraph
         w.Bytes(9, tensor.Raw);                                             // TensorProto.raw_data (little-endian)
     }
 
-    private static void WriteValueInfo(ProtoWriter w, string name, long[] dims)
+    private void WriteValueInfo(ProtoWriter w, string name, int elementType, long[] dims)
     {
         var shape = new ProtoWriter();
         for (int i = 0; i < dims.Length; i++)
         {
             shape.Message(1, d =>                                           // TensorShapeProto.dim
             {
-                if (i == 0)
+                if (i == 0 && SymbolicBatch)
                 {
                     d.String(2, "batch");                                   // Dimension.dim_param
                 }
@@ -271,7 +332,7 @@ internal sealed class OnnxGraph
         }
 
         var tensor = new ProtoWriter();
-        tensor.Int(1, FloatType);                                           // TypeProto.Tensor.elem_type
+        tensor.Int(1, elementType);                                         // TypeProto.Tensor.elem_type
         tensor.Message(2, shape);                                           // TypeProto.Tensor.shape
         w.String(1, name);                                                  // ValueInfoProto.name
         w.Message(2, t => t.Message(1, tensor));                            // ValueInfoProto.type, TypeProto.tensor_type

@@ -33,6 +33,9 @@ internal unsafe struct LaneBlock<T>
     /// <summary>Rows of <see cref="Width"/> for the reducer's own use (as many as <see cref="IWindowMath{T}.ScratchRows"/> asked for).</summary>
     public T* Scratch;
 
+    /// <summary>Number of <see cref="Scratch"/> rows.</summary>
+    public int ScratchRowCount;
+
     /// <summary>The windows, segment by segment, in lane order.</summary>
     public Segment* Segments;
 
@@ -50,6 +53,13 @@ internal unsafe struct LaneBlock<T>
 
     /// <summary>The work unit the block belongs to (see <see cref="WindowLanes.Units"/>).</summary>
     public int Unit;
+
+    /// <summary>Scratch row <paramref name="index"/> (a per-tap table of <see cref="Taps"/> rows starting there is <c>Taps · Width</c> long).</summary>
+    public readonly T* ScratchRow(int index)
+    {
+        Debug.Assert(index >= 0 && index < ScratchRowCount);
+        return Scratch + ((long)index * Width);
+    }
 }
 
 /// <summary>Windows [Lane, Lane + Count) of a block: neighbours in one output row of one plane.</summary>
@@ -123,6 +133,134 @@ internal interface IWindowMath<T>
 
     /// <summary>Reduces one window that is not full.</summary>
     void Window(in OneWindow window);
+}
+
+/// <summary>
+/// The math of an operator with one result per window that depends on the window's taps alone (SoftPool, the
+/// evaluation form of stochastic pooling), run by <see cref="ResultPerWindow{T, TResult}"/>.
+/// </summary>
+internal unsafe interface IWindowResult<T>
+    where T : unmanaged
+{
+    /// <summary>
+    /// Windows j to j + <c>Vector&lt;T&gt;.Count</c> − 1 of a block, one per lane: returns their results; backward, also
+    /// writes each tap's gradient for the windows' output gradients <paramref name="gradOutput"/> into <see cref="LaneBlock{T}.Grad"/>.
+    /// </summary>
+    static abstract Vector<T> Lanes(in LaneBlock<T> b, int j, Vector<T> gradOutput, bool backward);
+
+    /// <summary>
+    /// One window, given by its valid taps in <paramref name="x"/>: returns its result; backward, also adds each tap's
+    /// gradient for the output gradient <paramref name="gradOutput"/> into <paramref name="gradInput"/>.
+    /// </summary>
+    static abstract T Window(T* x, in OneWindow w, T gradOutput, T* gradInput, bool backward);
+}
+
+/// <summary>
+/// The <see cref="IWindowMath{T}"/> of an <see cref="IWindowResult{T}"/>: one scratch row holds a block's results
+/// (forward, then stored to <see cref="Y"/>) or its output gradients (backward, loaded from <see cref="GradOutput"/>).
+/// </summary>
+internal unsafe struct ResultPerWindow<T, TResult> : IWindowMath<T>
+    where T : unmanaged, INumber<T>
+    where TResult : struct, IWindowResult<T>
+{
+    public T* X, Y, GradOutput, GradInput;
+
+    public bool Backward { get; init; }
+
+    public static int ScratchRows(int taps) => 1;
+
+    public readonly void Block(in LaneBlock<T> b)
+    {
+        T* lane = b.ScratchRow(0);
+        if (Backward)
+        {
+            WindowLanes.LoadLanes(b, GradOutput, lane);
+        }
+
+        for (int j = 0; j < b.Width; j += Vector<T>.Count)
+        {
+            var y = TResult.Lanes(b, j, Backward ? Vector.Load(lane + j) : Vector<T>.Zero, Backward);
+            if (!Backward)
+            {
+                y.Store(lane + j);
+            }
+        }
+
+        if (!Backward)
+        {
+            WindowLanes.StoreLanes(b, lane, Y);
+        }
+    }
+
+    public readonly void Window(in OneWindow w)
+    {
+        T y = TResult.Window(X, w, Backward ? GradOutput[w.Output] : T.Zero, GradInput, Backward);
+        if (!Backward)
+        {
+            Y[w.Output] = y;
+        }
+    }
+}
+
+/// <summary>
+/// Per-unit partial sums of parameter gradients, <see cref="Width"/> values per work unit of a geometry (unit u's at
+/// <c>[u·Width, (u + 1)·Width)</c> of <see cref="Values"/>), cleared, from <see cref="WindowLanes.Partials{T}"/>. The
+/// totals add the units up in unit order, so they do not depend on the thread count.
+/// </summary>
+internal readonly unsafe ref struct UnitPartials<T>
+    where T : unmanaged, INumber<T>
+{
+    private readonly T[]? _large;
+
+    private UnitPartials(T* values, T[]? large, int units, int width)
+    {
+        Values = values;
+        _large = large;
+        Units = units;
+        Width = width;
+    }
+
+    /// <summary>The partial sums.</summary>
+    public T* Values { get; }
+
+    /// <summary>Work units of the geometry.</summary>
+    public int Units { get; }
+
+    /// <summary>Values per unit.</summary>
+    public int Width { get; }
+
+    /// <summary>Cleared partial sums of <paramref name="width"/> values for each work unit that <typeparamref name="TMath"/> runs <paramref name="g"/> in.</summary>
+    public static UnitPartials<T> For<TMath>(in PoolGeometry g, int width = 1)
+        where TMath : unmanaged, IWindowMath<T>
+    {
+        int units = WindowLanes.Units<T, TMath>(g);
+        T* values = WindowLanes.Partials<T>((long)units * width, out T[]? large);
+        return new UnitPartials<T>(values, large, units, width);
+    }
+
+    /// <summary>Overwrites <paramref name="totals"/> (<see cref="Width"/> values) with the sums over the units.</summary>
+    public void SumInto(Span<T> totals)
+    {
+        Debug.Assert(totals.Length == Width);
+        totals.Clear();
+        for (int u = 0; u < Units; u++)
+        {
+            for (int t = 0; t < Width; t++)
+            {
+                totals[t] += Values[((long)u * Width) + t];
+            }
+        }
+
+        GC.KeepAlive(_large);
+    }
+
+    /// <summary>The sum over the units of a partial of one value per unit.</summary>
+    public T Sum()
+    {
+        T total = T.Zero;
+        SumInto(new Span<T>(ref total));
+        return total;
+    }
 }
 
 /// <summary>
@@ -225,6 +363,7 @@ internal static unsafe class WindowLanes
             Values = (T*)scratch,
             Grad = (T*)scratch + ((long)taps * lanes),
             Scratch = (T*)scratch + (2L * taps * lanes),
+            ScratchRowCount = TMath.ScratchRows(taps),
         };
         byte* tables = scratch + ((long)rows * lanes * sizeof(T));
         block.Segments = (Segment*)tables;
@@ -460,6 +599,19 @@ internal static unsafe class WindowLanes
         T* p = large is null ? (T*)ThreadScratch.Get(bytes, inner: false) : (T*)Unsafe.AsPointer(ref large[0]);
         new Span<T>(p, checked((int)count)).Clear();
         return p;
+    }
+
+    /// <summary><c>*sum += row[0] + … + row[Count − 1]</c>, lane after lane: the block's windows' share of a per-unit partial sum.</summary>
+    public static void AddLanes<T>(in LaneBlock<T> b, T* row, T* sum)
+        where T : unmanaged, INumber<T>
+    {
+        T acc = *sum;
+        for (int j = 0; j < b.Count; j++)
+        {
+            acc += row[j];
+        }
+
+        *sum = acc;
     }
 
     /// <summary>Row <paramref name="row"/> receives <c>perOutput[output of lane j]</c> for each window of the block, 0 in the spare lanes.</summary>

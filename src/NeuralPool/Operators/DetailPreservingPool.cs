@@ -167,9 +167,9 @@ public static class DetailPreservingPool
         public readonly void Block(in LaneBlock<T> b)
         {
             int k = b.Taps, width = b.Width;
-            long rowsOf = (long)k * width;
-            T* d = b.Scratch, r = d + rowsOf, lr = r + rowsOf, pw = lr + rowsOf;
-            T* lam = pw + rowsOf, beta = lam + width, guide = beta + width, gy = guide + width, gLamRow = gy + width, gAlphaRow = gLamRow + width;
+            T* d = b.ScratchRow(0), r = b.ScratchRow(k), lr = b.ScratchRow(2 * k), pw = b.ScratchRow(3 * k);
+            T* lam = b.ScratchRow(4 * k), beta = b.ScratchRow((4 * k) + 1), guide = b.ScratchRow((4 * k) + 2);
+            T* gy = b.ScratchRow((4 * k) + 3), gLamRow = b.ScratchRow((4 * k) + 4), gAlphaRow = b.ScratchRow((4 * k) + 5);
             WindowLanes.ChannelLanes(b, Lambda, lam);
             WindowLanes.ChannelLanes(b, Beta, beta);
             if (Guide != null)

@@ -41,8 +41,7 @@ public static class GatedPool
         CheckArguments(geometry, input.Length, gate.Length, gradOutput.Length, nameof(gradOutput));
         ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, "gradInput", geometry, output: false);
         ThrowHelper.CheckLength(nameof(gradGate), gradGate.Length, gate.Length, "gradGate");
-        int k = gate.Length, units = WindowLanes.Units<T, MixedPool.MaxAverageMix<T>>(geometry);
-        T* partial = WindowLanes.Partials<T>((long)units * k, out T[]? large);
+        var partials = UnitPartials<T>.For<MixedPool.MaxAverageMix<T>>(geometry, gate.Length);
         fixed (T* px = input)
         fixed (T* pg = gate)
         fixed (T* pgy = gradOutput)
@@ -50,22 +49,13 @@ public static class GatedPool
         {
             var math = new MixedPool.MaxAverageMix<T>
             {
-                G = geometry, X = px, Gate = pg, GradOutput = pgy, GradInput = pgx, PartialGate = partial, CountIncludePad = countIncludePad, Backward = true,
+                G = geometry, X = px, Gate = pg, GradOutput = pgy, GradInput = pgx, PartialGate = partials.Values, CountIncludePad = countIncludePad, Backward = true,
             };
             WindowLanes.Run(geometry, input, gradInput, math);
         }
 
         // dL/dω_t = Σ d·x_t, summed per work unit, then over the units in order.
-        gradGate.Clear();
-        for (int u = 0; u < units; u++)
-        {
-            for (int t = 0; t < k; t++)
-            {
-                gradGate[t] += partial[((long)u * k) + t];
-            }
-        }
-
-        GC.KeepAlive(large);
+        partials.SumInto(gradGate);
     }
 
     private static void CheckArguments(in PoolGeometry geometry, int inputLength, int gateLength, int outputLength, string outputName)

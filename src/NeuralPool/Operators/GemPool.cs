@@ -43,25 +43,17 @@ public static class GemPool
     {
         T eps = CheckArguments(geometry, input.Length, p, gradOutput.Length, nameof(gradOutput), epsilon);
         ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, input.Length, "gradInput");
-        int units = WindowLanes.Units<T, GeneralizedMean<T>>(geometry);
-        T* partial = WindowLanes.Partials<T>(units, out T[]? large);
+        var partials = UnitPartials<T>.For<GeneralizedMean<T>>(geometry);
         fixed (T* px = input)
         fixed (T* pgy = gradOutput)
         fixed (T* pgx = gradInput)
         {
-            var math = new GeneralizedMean<T> { X = px, GradOutput = pgy, GradInput = pgx, PartialP = partial, P = p, Eps = eps, Backward = true };
+            var math = new GeneralizedMean<T> { X = px, GradOutput = pgy, GradInput = pgx, PartialP = partials.Values, P = p, Eps = eps, Backward = true };
             WindowLanes.Run(geometry, input, gradInput, math);
         }
 
         // dL/dp, summed per work unit, then over the units in order.
-        T gradP = T.Zero;
-        for (int u = 0; u < units; u++)
-        {
-            gradP += partial[u];
-        }
-
-        GC.KeepAlive(large);
-        return gradP;
+        return partials.Sum();
     }
 
     /// <summary>
@@ -84,8 +76,7 @@ public static class GemPool
         public readonly void Block(in LaneBlock<T> b)
         {
             int k = b.Taps, width = b.Width;
-            long rowsOf = (long)k * width;
-            T* powers = b.Scratch, logs = powers + rowsOf, lane = logs + rowsOf, terms = lane + width;
+            T* powers = b.ScratchRow(0), logs = b.ScratchRow(k), lane = b.ScratchRow(2 * k), terms = b.ScratchRow((2 * k) + 1);
             if (Backward)
             {
                 WindowLanes.LoadLanes(b, GradOutput, lane);
@@ -146,13 +137,7 @@ public static class GemPool
                 return;
             }
 
-            T sum = PartialP[b.Unit];
-            for (int j = 0; j < b.Count; j++)
-            {
-                sum += terms[j];
-            }
-
-            PartialP[b.Unit] = sum;
+            WindowLanes.AddLanes(b, terms, PartialP + b.Unit);
         }
 
         public readonly void Window(in OneWindow w)

@@ -34,28 +34,20 @@ public static class MixedPool
     {
         CheckArguments(geometry, input.Length, gradOutput.Length, nameof(gradOutput), a);
         ThrowHelper.CheckLength(nameof(gradInput), gradInput.Length, geometry.InputLength, "gradInput", geometry, output: false);
-        int units = WindowLanes.Units<T, MaxAverageMix<T>>(geometry);
-        T* partial = WindowLanes.Partials<T>(units, out T[]? large);
+        var partials = UnitPartials<T>.For<MaxAverageMix<T>>(geometry);
         fixed (T* px = input)
         fixed (T* pgy = gradOutput)
         fixed (T* pgx = gradInput)
         {
             var math = new MaxAverageMix<T>
             {
-                G = geometry, X = px, GradOutput = pgy, GradInput = pgx, A = a, CountIncludePad = countIncludePad, PartialA = partial, Backward = true,
+                G = geometry, X = px, GradOutput = pgy, GradInput = pgx, A = a, CountIncludePad = countIncludePad, PartialA = partials.Values, Backward = true,
             };
             WindowLanes.Run(geometry, input, gradInput, math);
         }
 
         // dL/da = Σ g·(max − avg), summed per work unit, then over the units in order.
-        T gradA = T.Zero;
-        for (int u = 0; u < units; u++)
-        {
-            gradA += partial[u];
-        }
-
-        GC.KeepAlive(large);
-        return gradA;
+        return partials.Sum();
     }
 
     private static void CheckArguments<T>(in PoolGeometry geometry, int inputLength, int outputLength, string outputName, T a)
@@ -100,7 +92,7 @@ public static class MixedPool
         public readonly void Block(in LaneBlock<T> b)
         {
             int k = b.Taps, width = b.Width;
-            T* gy = b.Scratch, dRow = gy + width; // forward: y in the first row
+            T* gy = b.ScratchRow(0), dRow = b.ScratchRow(1); // forward: y in the first row
             if (Backward)
             {
                 WindowLanes.LoadLanes(b, GradOutput, gy);
@@ -178,13 +170,7 @@ public static class MixedPool
             }
             else
             {
-                T acc = PartialA[b.Unit];
-                for (int j = 0; j < b.Count; j++)
-                {
-                    acc += dRow[j];
-                }
-
-                PartialA[b.Unit] = acc;
+                WindowLanes.AddLanes(b, dRow, PartialA + b.Unit);
             }
         }
 

@@ -47,81 +47,61 @@ public static class SoftPool
         fixed (T* pgy = gradOutput)
         fixed (T* pgx = gradInput)
         {
-            var math = new Softmax<T> { X = px, Y = py, GradOutput = pgy, GradInput = pgx, Backward = !gradInput.IsEmpty };
+            var math = new ResultPerWindow<T, Softmax<T>> { X = px, Y = py, GradOutput = pgy, GradInput = pgx, Backward = !gradInput.IsEmpty };
             WindowLanes.Run(g, x, gradInput, math);
         }
     }
 
     /// <summary>The softmax-weighted mean of a window and its gradient.</summary>
-    private unsafe struct Softmax<T> : IWindowMath<T>
+    private readonly unsafe struct Softmax<T> : IWindowResult<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T* X, Y, GradOutput, GradInput;
-
-        public bool Backward { get; init; }
-
-        public static int ScratchRows(int taps) => 1;
-
-        public readonly void Block(in LaneBlock<T> b)
+        public static Vector<T> Lanes(in LaneBlock<T> b, int j, Vector<T> gy, bool backward)
         {
+            // Lanes j.. hold consecutive windows: their maximum m, NaN flag, Σe and Σe·x with e = exp(x − m).
             int k = b.Taps, width = b.Width;
-            T* lane = b.Scratch; // forward: y; backward: the output gradient
-            if (Backward)
+            T* v0 = b.Values + j;
+            var m = Vector.Load(v0);
+            var nan = VectorMath.IsNaN(m);
+            for (int t = 1; t < k; t++)
             {
-                WindowLanes.LoadLanes(b, GradOutput, lane);
+                var v = Vector.Load(v0 + ((long)t * width));
+                nan |= VectorMath.IsNaN(v);
+                m = Vector.Max(m, v);
             }
 
-            for (int j = 0; j < width; j += Vector<T>.Count)
+            Vector<T> sum = Vector<T>.Zero, weighted = Vector<T>.Zero;
+            for (int t = 0; t < k; t++)
             {
-                // Lanes j.. hold consecutive windows: their maximum m, NaN flag, Σe and Σe·x with e = exp(x − m).
-                T* v0 = b.Values + j;
-                var m = Vector.Load(v0);
-                var nan = VectorMath.IsNaN(m);
-                for (int t = 1; t < k; t++)
+                var v = Vector.Load(v0 + ((long)t * width));
+                var e = VectorMath.Exp(v - m);
+                sum += e;
+                weighted += e * v;
+                if (backward)
                 {
-                    var v = Vector.Load(v0 + ((long)t * width));
-                    nan |= VectorMath.IsNaN(v);
-                    m = Vector.Max(m, v);
-                }
-
-                Vector<T> sum = Vector<T>.Zero, weighted = Vector<T>.Zero;
-                for (int t = 0; t < k; t++)
-                {
-                    var v = Vector.Load(v0 + ((long)t * width));
-                    var e = VectorMath.Exp(v - m);
-                    sum += e;
-                    weighted += e * v;
-                    if (Backward)
-                    {
-                        e.Store(b.Grad + ((long)t * width) + j);
-                    }
-                }
-
-                var y = Vector.ConditionalSelect(nan, new Vector<T>(T.NaN), weighted / sum);
-                if (!Backward)
-                {
-                    y.Store(lane + j);
-                    continue;
-                }
-
-                // ∂y/∂x_t = w_t·(1 + x_t − y) with w_t = e_t / Σe; a window holding NaN sends NaN to every tap.
-                var gy = Vector.Load(lane + j);
-                for (int t = 0; t < k; t++)
-                {
-                    T* gt = b.Grad + ((long)t * width) + j;
-                    var v = Vector.Load(v0 + ((long)t * width));
-                    var grad = gy * (Vector.Load(gt) / sum) * (Vector<T>.One + v - y);
-                    Vector.ConditionalSelect(nan, new Vector<T>(T.NaN), grad).Store(gt);
+                    e.Store(b.Grad + ((long)t * width) + j);
                 }
             }
 
-            if (!Backward)
+            var y = Vector.ConditionalSelect(nan, new Vector<T>(T.NaN), weighted / sum);
+            if (!backward)
             {
-                WindowLanes.StoreLanes(b, lane, Y);
+                return y;
             }
+
+            // ∂y/∂x_t = w_t·(1 + x_t − y) with w_t = e_t / Σe; a window holding NaN sends NaN to every tap.
+            for (int t = 0; t < k; t++)
+            {
+                T* gt = b.Grad + ((long)t * width) + j;
+                var v = Vector.Load(v0 + ((long)t * width));
+                var grad = gy * (Vector.Load(gt) / sum) * (Vector<T>.One + v - y);
+                Vector.ConditionalSelect(nan, new Vector<T>(T.NaN), grad).Store(gt);
+            }
+
+            return y;
         }
 
-        public readonly void Window(in OneWindow w)
+        public static T Window(T* x, in OneWindow w, T gy, T* gradInput, bool backward)
         {
             int count = w.Count;
             long* taps = w.Taps;
@@ -129,7 +109,7 @@ public static class SoftPool
             bool nan = false;
             for (int t = 0; t < count; t++)
             {
-                T v = X[taps[t]];
+                T v = x[taps[t]];
                 nan |= T.IsNaN(v);
                 m = t == 0 ? v : T.Max(m, v);
             }
@@ -137,24 +117,24 @@ public static class SoftPool
             T sum = T.Zero, weighted = T.Zero;
             for (int t = 0; t < count && !nan; t++)
             {
-                T v = X[taps[t]], e = T.Exp(v - m);
+                T v = x[taps[t]], e = T.Exp(v - m);
                 sum += e;
                 weighted += e * v;
             }
 
             T y = count == 0 ? T.Zero : nan ? T.NaN : weighted / sum;
-            if (!Backward)
+            if (!backward)
             {
-                Y[w.Output] = y;
-                return;
+                return y;
             }
 
-            T gy = GradOutput[w.Output];
             for (int t = 0; t < count; t++)
             {
-                T v = X[taps[t]];
-                GradInput[taps[t]] = nan ? T.NaN : GradInput[taps[t]] + (gy * (T.Exp(v - m) / sum) * (T.One + v - y));
+                T v = x[taps[t]];
+                gradInput[taps[t]] = nan ? T.NaN : gradInput[taps[t]] + (gy * (T.Exp(v - m) / sum) * (T.One + v - y));
             }
+
+            return y;
         }
     }
 }

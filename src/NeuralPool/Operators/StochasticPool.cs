@@ -43,7 +43,7 @@ public static class StochasticPool
         fixed (T* px = input)
         fixed (T* py = output)
         {
-            WindowLanes.Run(geometry, input, default, new Weighting<T> { X = px, Y = py });
+            WindowLanes.Run(geometry, input, default, new ResultPerWindow<T, Weighting<T>> { X = px, Y = py });
         }
     }
 
@@ -63,7 +63,7 @@ public static class StochasticPool
         fixed (T* pgy = gradOutput)
         fixed (T* pgx = gradInput)
         {
-            WindowLanes.Run(geometry, input, gradInput, new Weighting<T> { X = px, GradOutput = pgy, GradInput = pgx, Backward = true });
+            WindowLanes.Run(geometry, input, gradInput, new ResultPerWindow<T, Weighting<T>> { X = px, GradOutput = pgy, GradInput = pgx, Backward = true });
         }
     }
 
@@ -182,81 +182,62 @@ public static class StochasticPool
     }
 
     /// <summary>The probability-weighted mean <c>Σ a² / Σ a</c> of each window and its gradient <c>(2a_i − y) / Σ a</c>.</summary>
-    private unsafe struct Weighting<T> : IWindowMath<T>
+    private readonly unsafe struct Weighting<T> : IWindowResult<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T* X, Y, GradOutput, GradInput;
-
-        public bool Backward { get; init; }
-
-        public static int ScratchRows(int taps) => 1;
-
-        public readonly void Block(in LaneBlock<T> b)
+        public static Vector<T> Lanes(in LaneBlock<T> b, int j, Vector<T> g, bool backward)
         {
             int k = b.Taps, width = b.Width;
-            T* lane = b.Scratch; // forward: y; backward: the output gradient
-            if (Backward)
+            T* x0 = b.Values + j;
+            Vector<T> sum = Vector<T>.Zero, squares = Vector<T>.Zero;
+            for (int t = 0; t < k; t++)
             {
-                WindowLanes.LoadLanes(b, GradOutput, lane);
+                var v = Vector.Load(x0 + ((long)t * width));
+                sum += v;
+                squares += v * v;
+            }
+
+            var empty = Vector.Equals(sum, Vector<T>.Zero);
+            var y = Vector.ConditionalSelect(empty, Vector<T>.Zero, squares / sum);
+            if (!backward)
+            {
+                return y;
             }
 
             var two = new Vector<T>(T.CreateTruncating(2));
-            for (int j = 0; j < width; j += Vector<T>.Count)
+            for (int t = 0; t < k; t++)
             {
-                T* x0 = b.Values + j;
-                Vector<T> sum = Vector<T>.Zero, squares = Vector<T>.Zero;
-                for (int t = 0; t < k; t++)
-                {
-                    var v = Vector.Load(x0 + ((long)t * width));
-                    sum += v;
-                    squares += v * v;
-                }
-
-                var empty = Vector.Equals(sum, Vector<T>.Zero);
-                var y = Vector.ConditionalSelect(empty, Vector<T>.Zero, squares / sum);
-                if (!Backward)
-                {
-                    y.Store(lane + j);
-                    continue;
-                }
-
-                var g = Vector.Load(lane + j);
-                for (int t = 0; t < k; t++)
-                {
-                    var v = Vector.Load(x0 + ((long)t * width));
-                    Vector.ConditionalSelect(empty, Vector<T>.Zero, g * ((two * v) - y) / sum).Store(b.Grad + ((long)t * width) + j);
-                }
+                var v = Vector.Load(x0 + ((long)t * width));
+                Vector.ConditionalSelect(empty, Vector<T>.Zero, g * ((two * v) - y) / sum).Store(b.Grad + ((long)t * width) + j);
             }
 
-            if (!Backward)
-            {
-                WindowLanes.StoreLanes(b, lane, Y);
-            }
+            return y;
         }
 
-        public readonly void Window(in OneWindow w)
+        public static T Window(T* x, in OneWindow w, T g, T* gradInput, bool backward)
         {
             int count = w.Count;
             long* taps = w.Taps;
             T sum = T.Zero, squares = T.Zero;
             for (int t = 0; t < count; t++)
             {
-                T v = X[taps[t]];
+                T v = x[taps[t]];
                 sum += v;
                 squares += v * v;
             }
 
             T y = sum == T.Zero ? T.Zero : squares / sum;
-            if (!Backward)
+            if (!backward)
             {
-                Y[w.Output] = y;
-                return;
+                return y;
             }
 
             for (int t = 0; t < count && sum != T.Zero; t++)
             {
-                GradInput[taps[t]] += GradOutput[w.Output] * ((T.CreateChecked(2) * X[taps[t]]) - y) / sum;
+                gradInput[taps[t]] += g * ((T.CreateChecked(2) * x[taps[t]]) - y) / sum;
             }
+
+            return y;
         }
     }
 

@@ -34,7 +34,7 @@ public class ModelTests
     [Fact]
     public void ParameterCounts_MatchPyTorch()
     {
-        // torch: sum(p.numel()) of the same nn.Sequential models (tools/reference/train_step_torch.py).
+        // torch: sum(p.numel()) of the same nn.Sequential models (tools/reference/torch_models.py).
         Assert.Equal(61706, ModelZoo.ParameterCount(ModelZoo.LeNet<float>(PoolingMethod.Max)));
         Assert.Equal(871018, ModelZoo.ParameterCount(ModelZoo.VggSmall<float>(PoolingMethod.Max)));
         Assert.Equal(61706, ModelZoo.ParameterCount(ModelZoo.LeNet<float>(PoolingMethod.None)));
