@@ -25,6 +25,9 @@ internal interface IReducer<T>
     static abstract T Combine(T acc, T x);
 
     static abstract Vector<T> Combine(Vector<T> acc, Vector<T> x);
+
+    /// <summary>The same on 512-bit vectors, for kernels that use them where <see cref="Vector512.IsHardwareAccelerated"/>.</summary>
+    static abstract Vector512<T> Combine(Vector512<T> acc, Vector512<T> x);
 }
 
 /// <summary>Max with PyTorch's rule <c>x &gt; acc || isnan(x)</c>: the first maximum wins, NaN propagates, the last NaN wins.</summary>
@@ -59,6 +62,12 @@ internal readonly struct MaxReducer<T> : IReducer<T>
 
     /// <summary>Lanes where <paramref name="x"/> replaces <paramref name="acc"/>: greater, or NaN (x != x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Combine(Vector512<T> acc, Vector512<T> x) =>
+        Vector512.ConditionalSelect(typeof(T) == typeof(float) || typeof(T) == typeof(double)
+            ? Vector512.GreaterThan(x, acc) | ~Vector512.Equals(x, x)
+            : Vector512.GreaterThan(x, acc), x, acc);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Takes(Vector<T> acc, Vector<T> x) =>
         typeof(T) == typeof(float) || typeof(T) == typeof(double)
             ? Vector.GreaterThan(x, acc) | ~Vector.Equals(x, x)
@@ -78,6 +87,9 @@ internal readonly struct SumReducer<T> : IReducer<T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Combine(Vector<T> acc, Vector<T> x) => acc + x;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Combine(Vector512<T> acc, Vector512<T> x) => acc + x;
 }
 
 /// <summary>
@@ -127,5 +139,24 @@ internal readonly struct NaNFreeMaxReducer<T> : IReducer<T>
         }
 
         return Vector.ConditionalSelect(Vector.GreaterThan(x, acc), x, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Combine(Vector512<T> acc, Vector512<T> x)
+    {
+        if (Avx512F.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Avx512F.Max(x.AsSingle(), acc.AsSingle()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Avx512F.Max(x.AsDouble(), acc.AsDouble()).As<double, T>();
+            }
+        }
+
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(x, acc), x, acc);
     }
 }

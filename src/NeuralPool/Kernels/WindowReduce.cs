@@ -919,6 +919,15 @@ internal static unsafe partial class WindowReduce
         // Interior: every tap valid, one divisor for all.
         int s = wAxis.Stride, kw = wAxis.Kernel, dw = wAxis.Dilation;
         long divisorValue = divisor.Combine(rowPart, kw);
+        if (s == 2 && dw == 1 && sizeof(T) == 4 && Avx512F.IsSupported)
+        {
+            ib = Stride2Wide<T, TRed>(v, yr, ib, ie, kw, wAxis.PadBegin, width, divisorValue);
+            if (ie <= ib)
+            {
+                return;
+            }
+        }
+
         var scale = new Vector<T>(T.CreateChecked(divisorValue));
         T* start = v + ((long)ib * s) - wAxis.PadBegin;
         int count = s == 1 ? ie - ib : ((ie - 1 - ib) * s) + 1;
@@ -979,6 +988,47 @@ internal static unsafe partial class WindowReduce
                 yr[ow] = Finish(plan.H[(long)(ow - ib) * s], divisorValue);
             }
         }
+    }
+
+    /// <summary>
+    /// Interior outputs from <paramref name="ib"/> on at stride 2 (4-byte elements, no dilation), sixteen at a
+    /// time: output ow reduces <c>v[2·ow - pad + j]</c> for j &lt; kw in tap order, and taps j and j + 1 of
+    /// sixteen outputs are the even and the odd elements of one pair of 512-bit loads. Stops where the loads
+    /// of a block would leave the row (they end one element after its last tap) and returns the first output left.
+    /// </summary>
+    private static int Stride2Wide<T, TRed>(T* v, T* yr, int ib, int ie, int kw, int pad, int width, long divisorValue)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = evens + Vector512<int>.One;
+        var scale = Vector512.Create(T.CreateChecked(divisorValue));
+        int ow = ib;
+        for (; ow + 16 <= ie && (2L * (ow + 15)) - pad + kw < width; ow += 16)
+        {
+            float* at = (float*)(v + (2L * ow) - pad);
+            Vector512<float> lo = Vector512.Load(at), hi = Vector512.Load(at + 16);
+            Vector512<T> acc = Avx512F.PermuteVar16x32x2(lo, evens, hi).As<float, T>();
+            if (kw > 1)
+            {
+                acc = TRed.Combine(acc, Avx512F.PermuteVar16x32x2(lo, odds, hi).As<float, T>());
+            }
+
+            for (int j = 2; j < kw; j += 2)
+            {
+                lo = Vector512.Load(at + j);
+                hi = Vector512.Load(at + j + 16);
+                acc = TRed.Combine(acc, Avx512F.PermuteVar16x32x2(lo, evens, hi).As<float, T>());
+                if (j + 1 < kw)
+                {
+                    acc = TRed.Combine(acc, Avx512F.PermuteVar16x32x2(lo, odds, hi).As<float, T>());
+                }
+            }
+
+            (divisorValue == 1 ? acc : acc / scale).Store(yr + ow);
+        }
+
+        return ow;
     }
 
     /// <summary>
