@@ -605,6 +605,31 @@ internal static unsafe partial class WindowReduce
                         if (ds.Count != 0 && hs.Count != 0 && ws.Count != 0)
                         {
                             long seedPos = (((long)ds.First * hAxis.In) + hs.First) * wAxis.In + ws.First;
+                            for (; Vector512.IsHardwareAccelerated && c + Vector512<T>.Count <= cn; c += Vector512<T>.Count)
+                            {
+                                // The same on 512-bit vectors.
+                                T* xc = xn + c;
+                                Vector512<T> best = Vector512.Load(xc + (seedPos * cn));
+                                var at = Vector512.Create(TI.CreateTruncating(seedPos));
+                                for (int jd = 0; jd < ds.Count; jd++)
+                                {
+                                    for (int jh = 0; jh < hs.Count; jh++)
+                                    {
+                                        long pos = seedPos + (jd * dStep) + (jh * hStep);
+                                        for (int jw = 0; jw < ws.Count; jw++, pos += wStep)
+                                        {
+                                            Vector512<T> v = Vector512.Load(xc + (pos * cn));
+                                            Vector512<T> takes = Vector512.GreaterThan(v, best) | ~Vector512.Equals(v, v);
+                                            best = Vector512.ConditionalSelect(takes, v, best);
+                                            at = Vector512.ConditionalSelect(takes.As<T, TI>(), Vector512.Create(TI.CreateTruncating(pos)), at);
+                                        }
+                                    }
+                                }
+
+                                best.Store(y + o + c);
+                                StoreIndices(at, ind + o + c);
+                            }
+
                             for (; c + lanes <= cn; c += lanes)
                             {
                                 // best lane l: the max so far of channel c + l; at lane l: its plane-local index.
@@ -645,6 +670,23 @@ internal static unsafe partial class WindowReduce
             {
                 ArrayPool<byte>.Shared.Return(rented);
             }
+        }
+    }
+
+    /// <summary>Stores 512-bit index lanes as 64-bit indices: 32-bit lanes widened in two halves, 64-bit lanes as they are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreIndices<TI>(Vector512<TI> at, long* into)
+        where TI : unmanaged, INumber<TI>
+    {
+        if (typeof(TI) == typeof(int))
+        {
+            var (low, high) = Vector512.Widen(at.As<TI, int>());
+            low.Store(into);
+            high.Store(into + Vector512<long>.Count);
+        }
+        else
+        {
+            at.As<TI, long>().Store(into);
         }
     }
 
