@@ -220,6 +220,7 @@ internal static unsafe partial class WindowReduce
                     FillTables(g, divisor.Mode, cols);
                 }
                 long dStep = (long)dAxis.Dilation * hAxis.In * wAxis.In * cn, hStep = (long)hAxis.Dilation * wAxis.In * cn, wStep = (long)wAxis.Dilation * cn;
+                bool fastMax = TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && Vector512.IsHardwareAccelerated && cn >= Vector512<T>.Count;
                 var cursor = new RowCursor(g, r0);
                 for (int r = r0; r < r1; r++, cursor.Next())
                 {
@@ -227,6 +228,13 @@ internal static unsafe partial class WindowReduce
                     T* yo = y + ((long)r * wOut * cn);
                     AxisSpan ds = dSpans[cursor.Od], hs = hSpans[cursor.Oh];
                     long rowPart = (long)ds.Part * hs.Part;
+
+                    // Max: the one-instruction maximum while the row's inputs prove NaN-free; otherwise the row again, exactly.
+                    if (fastMax && LastMaxRowNaNFree(g, xn, yo, ds, hs, cols, dStep, hStep, wStep))
+                    {
+                        continue;
+                    }
+
                     for (int ow = 0; ow < wOut; ow++, yo += cn)
                     {
                         AxisSpan col = cols[ow];
@@ -311,6 +319,58 @@ internal static unsafe partial class WindowReduce
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>
+    /// One channels-last output row of max pooling, direct, on 512-bit vectors with the one-instruction maximum
+    /// (C at least one vector; the last vector of a position overlaps the one before it). Returns false when an input
+    /// it reduced is NaN: the row is then to be computed again with the exact rule.
+    /// </summary>
+    private static bool LastMaxRowNaNFree<T>(in PoolGeometry g, T* xn, T* yo, AxisSpan ds, AxisSpan hs, AxisSpan* cols, long dStep, long hStep, long wStep)
+        where T : unmanaged, INumber<T>
+    {
+        int cn = g.C, wOut = g.W.Out, wide = Vector512<T>.Count;
+        long hIn = g.H.In, wIn = g.W.In;
+        var bad = Vector512<T>.Zero;
+        for (int ow = 0; ow < wOut; ow++, yo += cn)
+        {
+            AxisSpan col = cols[ow];
+            if (ds.Count == 0 || hs.Count == 0 || col.Count == 0)
+            {
+                new Span<T>(yo, cn).Fill(NaNFreeMaxReducer<T>.Empty);
+                continue;
+            }
+
+            T* seed = xn + (((((long)ds.First * hIn) + hs.First) * wIn) + col.First) * cn;
+            for (int c = 0; ; c += wide)
+            {
+                c = Math.Min(c, cn - wide);
+                Vector512<T> acc = Vector512.Load(seed + c); // the first tap, met again in the loop
+                T* dp = seed + c;
+                for (int jd = 0; jd < ds.Count; jd++, dp += dStep)
+                {
+                    T* hp = dp;
+                    for (int jh = 0; jh < hs.Count; jh++, hp += hStep)
+                    {
+                        T* wp = hp;
+                        for (int jw = 0; jw < col.Count; jw++, wp += wStep)
+                        {
+                            Vector512<T> v = Vector512.Load(wp);
+                            acc = NaNFreeMaxReducer<T>.Combine(acc, v);
+                            bad |= NaNLanes(v);
+                        }
+                    }
+                }
+
+                acc.Store(yo + c);
+                if (c + wide >= cn)
+                {
+                    break;
+                }
+            }
+        }
+
+        return bad == Vector512<T>.Zero;
     }
 
     /// <summary>
@@ -486,6 +546,14 @@ internal static unsafe partial class WindowReduce
 
         return nan;
     }
+
+    /// <summary>Lanes where <paramref name="v"/> is NaN (float and double), on 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> NaNLanes<T>(Vector512<T> v)
+        where T : unmanaged =>
+        !Avx512F.IsSupported ? ~Vector512.Equals(v, v)
+        : typeof(T) == typeof(float) ? Avx512F.CompareUnordered(v.AsSingle(), v.AsSingle()).As<float, T>()
+        : Avx512F.CompareUnordered(v.AsDouble(), v.AsDouble()).As<double, T>();
 
     /// <summary>Lanes where <paramref name="a"/> or <paramref name="b"/> is NaN (none for integer types).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
