@@ -81,7 +81,8 @@ internal static unsafe partial class WindowReduce
             OutPlane = g.OutputPlane,
             SubRows = RowCount(sub),
             Body = LastBody<T, TRed>(sub),
-            NaNFreeBody = TRed.IsMax ? LastBody<T, NaNFreeMaxReducer<T>>(sub) : null,
+            // The sliding and separable bodies check their rows for NaN themselves; the direct one needs the block checked.
+            NaNFreeBody = TRed.IsMax && !SlidingPays(sub) && !SeparablePays(sub) ? LastBody<T, NaNFreeMaxReducer<T>>(sub) : null,
         };
         long blocks = (job.Planes + lanes - 1) / lanes;
         Workers.For((int)blocks, g.InputLength + g.OutputLength, &BlockRange<T>, &job);
