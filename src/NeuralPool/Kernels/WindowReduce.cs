@@ -497,7 +497,31 @@ internal static unsafe partial class WindowReduce
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         T* r0 = rows[0], r1 = rows[1], r2 = n > 2 ? rows[2] : rows[1];
         int w = 0;
-        var bad = Vector<T>.Zero;
+        var bad512 = Vector512<T>.Zero;
+        for (; Vector512.IsHardwareAccelerated && w + Vector512<T>.Count <= width; w += Vector512<T>.Count)
+        {
+            // The same on 512-bit vectors.
+            Vector512<T> a0 = Vector512.Load(r0 + w), a1 = Vector512.Load(r1 + w);
+            Vector512<T> acc = TRed.Combine(a0, a1);
+            if (checkNaN)
+            {
+                bad512 |= NaNLanes(a0) | NaNLanes(a1);
+            }
+
+            for (int k = 2; k < n; k++)
+            {
+                Vector512<T> ak = Vector512.Load(rows[k] + w);
+                acc = TRed.Combine(acc, ak);
+                if (checkNaN)
+                {
+                    bad512 |= NaNLanes(ak);
+                }
+            }
+
+            acc.Store(v + w);
+        }
+
+        var bad = bad512 == Vector512<T>.Zero ? Vector<T>.Zero : Vector<T>.AllBitsSet;
         for (; lanes != 0 && w + lanes <= width; w += lanes)
         {
             Vector<T> a0 = Vector.Load(r0 + w), a1 = Vector.Load(r1 + w);
@@ -591,6 +615,30 @@ internal static unsafe partial class WindowReduce
             long divisorValue = divisor.Combine(rowPart, col.Part);
             T* seed = v + ((long)col.First * cn);
             int c = 0;
+            if (Vector512.IsHardwareAccelerated && cn >= Vector512<T>.Count)
+            {
+                // 512-bit vectors, the last one overlapping the one before it (recomputed from v: the same values).
+                int wide = Vector512<T>.Count;
+                var scale512 = Vector512.Create(T.CreateChecked(divisorValue));
+                for (; ; c += wide)
+                {
+                    c = Math.Min(c, cn - wide);
+                    Vector512<T> acc = Vector512.Load(seed + c);
+                    for (int t = 1; t < col.Count; t++)
+                    {
+                        acc = TRed.Combine(acc, Vector512.Load(seed + c + (t * step)));
+                    }
+
+                    (divisorValue == 1 ? acc : acc / scale512).Store(yo + c);
+                    if (c + wide >= cn)
+                    {
+                        break;
+                    }
+                }
+
+                continue;
+            }
+
             if (lanes != 0 && cn >= lanes)
             {
                 var scale = new Vector<T>(T.CreateChecked(divisorValue));
