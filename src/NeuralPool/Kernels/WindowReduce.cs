@@ -86,7 +86,8 @@ internal static unsafe partial class WindowReduce
     private static delegate*<int, int, void*, void> LastBody<T, TRed>(in PoolGeometry g)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T> =>
-        SlidingPays(g) ? (TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
+        NarrowPairsPay<T>(g) ? (TRed.IsMax ? &LastNarrowPairRows<T, TRed, NaNFreeMaxReducer<T>> : &LastNarrowPairRows<T, TRed, TRed>)
+            : SlidingPays(g) ? (TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
                 ? &LastSlidingRows<T, TRed, NaNFreeMaxReducer<T>> : &LastSlidingRows<T, TRed, TRed>)
             : SeparablePays(g) ? (TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
                 ? &LastSeparableRows<T, TRed, NaNFreeMaxReducer<T>> : &LastSeparableRows<T, TRed, TRed>)
