@@ -604,8 +604,35 @@ internal static unsafe partial class WindowReduce
         int cn = g.C, wOut = wAxis.Out;
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         long step = (long)wAxis.Dilation * cn;
+
+        // One vector per position (plane blocks): the interior outputs, every tap valid and one divisor, in a tight loop.
+        int fastBegin = cn == lanes ? wAxis.InteriorBegin : wOut, fastEnd = wAxis.InteriorEnd;
         for (int ow = 0; ow < wOut; ow++, yo += cn)
         {
+            if (ow == fastBegin && fastBegin < fastEnd)
+            {
+                int kw = cols[ow].Count;
+                long interiorDivisor = divisor.Combine(rowPart, cols[ow].Part);
+                var interiorScale = new Vector<T>(T.CreateChecked(interiorDivisor));
+                long advance = (long)wAxis.Stride * cn;
+                T* src = v + ((long)cols[ow].First * cn);
+                for (; ow < fastEnd; ow++, yo += cn, src += advance)
+                {
+                    Vector<T> acc = Vector.Load(src);
+                    for (int t = 1; t < kw; t++)
+                    {
+                        acc = TRed.Combine(acc, Vector.Load(src + (t * step)));
+                    }
+
+                    (interiorDivisor == 1 ? acc : acc / interiorScale).Store(yo);
+                }
+
+                if (ow >= wOut)
+                {
+                    break;
+                }
+            }
+
             AxisSpan col = cols[ow];
             if (col.Count == 0)
             {
