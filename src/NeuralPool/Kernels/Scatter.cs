@@ -28,6 +28,10 @@ internal static unsafe class Scatter
         public void* Dst;
         public bool Add;
         public Divisor Divisor;
+
+        /// <summary>Channels-last gradients whose indices stay in their row bands: rows are cleared just before the first output row that can write them.</summary>
+        public RowBands Bands;
+        public bool Banded;
     }
 
     private static int Items(TensorLayout layout, int n, int c) =>
@@ -54,8 +58,9 @@ internal static unsafe class Scatter
     /// <param name="indices">Plane-local destinations, already checked to lie in [-1, dstPlane).</param>
     /// <param name="dst">Destination, overwritten.</param>
     /// <param name="add">True to add (gradients), false to assign (unpooling).</param>
+    /// <param name="bands">Channels-last 2-D gradients only: the row bands every index has been checked to stay in (<see cref="IndexRange.WithinRowBands"/>).</param>
     public static void ByIndex<T>(TensorLayout layout, int n, int c, long srcPlane, long dstPlane,
-        ReadOnlySpan<T> src, ReadOnlySpan<long> indices, Span<T> dst, bool add)
+        ReadOnlySpan<T> src, ReadOnlySpan<long> indices, Span<T> dst, bool add, RowBands? bands = null)
         where T : unmanaged, INumber<T>
     {
         fixed (T* s = src)
@@ -63,6 +68,12 @@ internal static unsafe class Scatter
         fixed (T* d = dst)
         {
             var job = new Job { Layout = layout, C = c, SrcPlane = srcPlane, DstPlane = dstPlane, Src = s, Indices = ix, Dst = d, Add = add };
+            if (bands is { } b && add && layout == TensorLayout.ChannelsLast)
+            {
+                job.Bands = b;
+                job.Banded = true;
+            }
+
             Workers.For(Items(layout, n, c), src.Length + dst.Length, &ByIndexItems<T>, &job);
         }
     }
@@ -135,10 +146,40 @@ internal static unsafe class Scatter
 
             var (b, c0, c1) = Block(item, cn);
             T* dn = d + (b * dstPlane * cn);
-            ClearChannels(dn, dstPlane, cn, c0, c1);
             long at = (b * srcPlane * cn) + c0;
             T* dc = dn + c0;
             int width = c1 - c0;
+            if (job.Banded)
+            {
+                // Output row oh writes only input rows below End(oh): each row is cleared just before the first output
+                // row that can write it, so the rows being written stay in the cache (program order is unchanged).
+                RowBands bands = job.Bands;
+                long rowPositions = bands.W, perRow = srcPlane / bands.HOut;
+                int cleared = 0;
+                for (int oh = 0; oh < bands.HOut; oh++)
+                {
+                    int end = bands.End(oh);
+                    if (end > cleared)
+                    {
+                        ClearChannels(dn + (cleared * rowPositions * cn), (end - cleared) * rowPositions, cn, c0, c1);
+                        cleared = end;
+                    }
+
+                    for (long q = 0; q < perRow; q++, at += cn)
+                    {
+                        ScatterAddRow(ix + at, s + at, dc, cn, width);
+                    }
+                }
+
+                if (cleared < bands.HIn)
+                {
+                    ClearChannels(dn + (cleared * rowPositions * cn), (bands.HIn - cleared) * rowPositions, cn, c0, c1);
+                }
+
+                continue;
+            }
+
+            ClearChannels(dn, dstPlane, cn, c0, c1);
             if (add)
             {
                 for (long q = 0; q < srcPlane; q++, at += cn)

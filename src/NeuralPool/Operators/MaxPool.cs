@@ -62,7 +62,17 @@ public static class MaxPool
                 IndexCodec.Decode(geometry, decoded, encoding, nameof(indices));
                 local = decoded;
             }
-            else
+
+            // Channels-last: one pass checks the range and the row bands together; only when it fails does the plain
+            // range check run (it names the culprit of an invalid index; valid indices outside their band scatter unbanded).
+            RowBands? bands = RowBands.Of(geometry);
+            if (bands is { } b && IndexRange.WithinRowBands(local, b, (long)geometry.W.Out * geometry.C))
+            {
+                Scatter.ByIndex(geometry.Layout, geometry.N, geometry.C, geometry.OutputPlane, geometry.InputPlane, gradOutput, local, gradInput, add: true, bands);
+                return;
+            }
+
+            if (encoding == IndexEncoding.Plane)
             {
                 Check.PlaneIndices(indices, geometry.InputPlane, nameof(indices));
             }
