@@ -736,12 +736,20 @@ internal static unsafe partial class WindowReduce
                 var hSpans = dSpans + dAxis.Out;
                 FillTables(g, DivisorMode.None, cols);
                 long wStep = wAxis.Dilation, hStep = (long)hAxis.Dilation * wAxis.In, dStep = (long)dAxis.Dilation * hAxis.In * wAxis.In;
+                bool fastRows = Vector512.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && cn >= Vector512<T>.Count;
                 var cursor = new RowCursor(g, r0);
                 for (int r = r0; r < r1; r++, cursor.Next())
                 {
                     T* xn = x + (cursor.Plane * inPlane * cn);
                     long o = (long)r * wOut * cn;
                     AxisSpan ds = dSpans[cursor.Od], hs = hSpans[cursor.Oh];
+
+                    // A plain greater-than while the row's inputs prove NaN-free; otherwise the row again with the NaN rule.
+                    if (fastRows && LastMaxIndexRowNaNFree<T, TI>(g, xn, y + o, ind + o, ds, hs, cols, dStep, hStep, wStep))
+                    {
+                        continue;
+                    }
+
                     for (int ow = 0; ow < wOut; ow++, o += cn)
                     {
                         AxisSpan ws = cols[ow];
@@ -815,6 +823,63 @@ internal static unsafe partial class WindowReduce
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>
+    /// One channels-last output row of max with indices on 512-bit vectors, taking a tap when it is greater (C at least
+    /// one vector; the last vector of a position overlaps the one before it). Returns false when an input it compared
+    /// is NaN: the row is then to be computed again with the NaN rule.
+    /// </summary>
+    private static bool LastMaxIndexRowNaNFree<T, TI>(in PoolGeometry g, T* xn, T* y, long* ind, AxisSpan ds, AxisSpan hs, AxisSpan* cols,
+        long dStep, long hStep, long wStep)
+        where T : unmanaged, INumber<T>
+        where TI : unmanaged, INumber<TI>
+    {
+        int cn = g.C, wOut = g.W.Out, wide = Vector512<T>.Count;
+        long hIn = g.H.In, wIn = g.W.In;
+        var bad = Vector512<T>.Zero;
+        for (int ow = 0; ow < wOut; ow++, y += cn, ind += cn)
+        {
+            AxisSpan ws = cols[ow];
+            if (ds.Count == 0 || hs.Count == 0 || ws.Count == 0)
+            {
+                return false; // empty windows: the exact loops write their -∞ and -1
+            }
+
+            long seedPos = (((long)ds.First * hIn) + hs.First) * wIn + ws.First;
+            for (int c = 0; ; c += wide)
+            {
+                c = Math.Min(c, cn - wide);
+                T* xc = xn + c;
+                Vector512<T> best = Vector512.Load(xc + (seedPos * cn));
+                bad |= NaNLanes(best);
+                var at = Vector512.Create(TI.CreateTruncating(seedPos));
+                for (int jd = 0; jd < ds.Count; jd++)
+                {
+                    for (int jh = 0; jh < hs.Count; jh++)
+                    {
+                        long pos = seedPos + (jd * dStep) + (jh * hStep);
+                        for (int jw = 0; jw < ws.Count; jw++, pos += wStep)
+                        {
+                            Vector512<T> v = Vector512.Load(xc + (pos * cn));
+                            Vector512<T> takes = Vector512.GreaterThan(v, best);
+                            bad |= NaNLanes(v);
+                            best = Vector512.ConditionalSelect(takes, v, best);
+                            at = Vector512.ConditionalSelect(takes.As<T, TI>(), Vector512.Create(TI.CreateTruncating(pos)), at);
+                        }
+                    }
+                }
+
+                best.Store(y + c);
+                StoreIndices(at, ind + c);
+                if (c + wide >= cn)
+                {
+                    break;
+                }
+            }
+        }
+
+        return bad == Vector512<T>.Zero;
     }
 
     /// <summary>Stores 512-bit index lanes as 64-bit indices: 32-bit lanes widened in two halves, 64-bit lanes as they are.</summary>
