@@ -63,4 +63,45 @@ public class WideRowTests
             Assert.True(Math.Abs(gradActual[i] - gradExpected[i]) <= 1e-5 + (1e-5 * Math.Abs(gradExpected[i])), $"gradient {i}: {gradActual[i]} vs {gradExpected[i]}");
         }
     }
+    /// <summary>
+    /// Channels-last rows whose W·C scratch row exceeds the first-level cache (the separable path then runs in chunks of
+    /// outputs): max with ties and with NaN (the NaN-free attempt and the exact redo), averages with both divisor rules.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 1, 1, 1)]
+    [InlineData(3, 2, 1, 1)]
+    [InlineData(2, 1, 0, 2)]
+    [InlineData(4, 3, 2, 1)]
+    public void WideChannelRows_MatchTheOracle(int kernel, int stride, int padding, int dilation)
+    {
+        int[] cf = [2, 300, 5, 37];
+        foreach (var kind in new[] { DataKind.Ties, DataKind.NaNs })
+        {
+            var rng = new Random(kernel + (7 * stride) + (int)kind);
+            double[] x = Harness.RoundTrip<float>(TestData.Make(kind, cf.Aggregate(1L, (a, b) => a * b), rng));
+            var input = Harness.ToLibrary<float>(x, cf, TensorLayout.ChannelsLast);
+            var g = PoolGeometry.Torch(Harness.Shape(cf, TensorLayout.ChannelsLast), TensorLayout.ChannelsLast, 2, [kernel], [stride], [padding], [dilation], false, TorchPoolKind.Max);
+            var expected = NaiveOracle.TorchMaxPool(x, cf, [kernel, kernel], [stride, stride], [padding, padding], [dilation, dilation]);
+            var y = new float[g.OutputLength];
+            MaxPool.Forward(g, input, y);
+            Assert.Equal(expected.Values, Harness.FromLibrary(y, expected.Shape, TensorLayout.ChannelsLast));
+            if (kind == DataKind.NaNs || dilation != 1)
+            {
+                continue;
+            }
+
+            foreach (bool includePad in new[] { true, false })
+            {
+                var ga = PoolGeometry.Torch(Harness.Shape(cf, TensorLayout.ChannelsLast), TensorLayout.ChannelsLast, 2, [kernel], [stride], [padding], [], false, TorchPoolKind.Average);
+                var avg = NaiveOracle.TorchAvgPool(x, cf, [kernel, kernel], [stride, stride], [padding, padding], countIncludePad: includePad);
+                var ya = new float[ga.OutputLength];
+                AvgPool.Forward(ga, input, ya, countIncludePad: includePad);
+                var actual = Harness.FromLibrary(ya, avg.Shape, TensorLayout.ChannelsLast);
+                for (int i = 0; i < actual.Length; i++)
+                {
+                    Assert.True(Math.Abs(actual[i] - avg.Values[i]) <= 1e-5 + (1e-5 * Math.Abs(avg.Values[i])), $"average {i}: {actual[i]} vs {avg.Values[i]}");
+                }
+            }
+        }
+    }
 }
