@@ -757,31 +757,6 @@ internal static unsafe partial class WindowReduce
                         if (ds.Count != 0 && hs.Count != 0 && ws.Count != 0)
                         {
                             long seedPos = (((long)ds.First * hAxis.In) + hs.First) * wAxis.In + ws.First;
-                            for (; Vector512.IsHardwareAccelerated && c + Vector512<T>.Count <= cn; c += Vector512<T>.Count)
-                            {
-                                // The same on 512-bit vectors.
-                                T* xc = xn + c;
-                                Vector512<T> best = Vector512.Load(xc + (seedPos * cn));
-                                var at = Vector512.Create(TI.CreateTruncating(seedPos));
-                                for (int jd = 0; jd < ds.Count; jd++)
-                                {
-                                    for (int jh = 0; jh < hs.Count; jh++)
-                                    {
-                                        long pos = seedPos + (jd * dStep) + (jh * hStep);
-                                        for (int jw = 0; jw < ws.Count; jw++, pos += wStep)
-                                        {
-                                            Vector512<T> v = Vector512.Load(xc + (pos * cn));
-                                            Vector512<T> takes = Vector512.GreaterThan(v, best) | ~Vector512.Equals(v, v);
-                                            best = Vector512.ConditionalSelect(takes, v, best);
-                                            at = Vector512.ConditionalSelect(takes.As<T, TI>(), Vector512.Create(TI.CreateTruncating(pos)), at);
-                                        }
-                                    }
-                                }
-
-                                best.Store(y + o + c);
-                                StoreIndices(at, ind + o + c);
-                            }
-
                             for (; c + lanes <= cn; c += lanes)
                             {
                                 // best lane l: the max so far of channel c + l; at lane l: its plane-local index.
