@@ -572,6 +572,38 @@ internal static unsafe partial class WindowReduce
         return nan;
     }
 
+    /// <summary>
+    /// <c>y[o] = (v[o] ⊕ v[o + 1] ⊕ v[o + 2]) / divisor</c> for <paramref name="count"/> consecutive positions of C channels (C at
+    /// least one 512-bit vector; the last vector overlaps the one before it), taps in order, positions o + 1 and o + 2 kept
+    /// in registers for the next output.
+    /// </summary>
+    private static void Slide3<T, TRed>(T* v, T* y, int cn, int count, long divisorValue)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int wide = Vector512<T>.Count;
+        var scale = Vector512.Create(T.CreateChecked(divisorValue));
+        for (int c = 0; ; c += wide)
+        {
+            c = Math.Min(c, cn - wide);
+            T* src = v + c, dst = y + c;
+            Vector512<T> a = Vector512.Load(src), b = Vector512.Load(src + cn);
+            for (int o = 0; o < count; o++, src += cn, dst += cn)
+            {
+                Vector512<T> next = Vector512.Load(src + (2 * cn));
+                Vector512<T> acc = TRed.Combine(TRed.Combine(a, b), next);
+                (divisorValue == 1 ? acc : acc / scale).Store(dst);
+                a = b;
+                b = next;
+            }
+
+            if (c + wide >= cn)
+            {
+                break;
+            }
+        }
+    }
+
     /// <summary>Lanes where <paramref name="v"/> is NaN (float and double), on 512-bit vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<T> NaNLanes<T>(Vector512<T> v)
@@ -607,8 +639,21 @@ internal static unsafe partial class WindowReduce
 
         // One vector per position (plane blocks): the interior outputs, every tap valid and one divisor, in a tight loop.
         int fastBegin = cn == lanes ? wAxis.InteriorBegin : wOut, fastEnd = wAxis.InteriorEnd;
+
+        // Three-tap windows at stride 1 over many channels: the interior outputs a channel vector at a time, sliding along
+        // the row with the last two positions in registers, so each position of the scratch row is loaded once, not three times.
+        int slideBegin = Vector512.IsHardwareAccelerated && cn >= Vector512<T>.Count && wAxis.Stride == 1 && wAxis.Dilation == 1
+            && wAxis.Kernel == 3 && !wAxis.Adaptive ? wAxis.InteriorBegin : wOut;
         for (int ow = 0; ow < wOut; ow++, yo += cn)
         {
+            if (ow == slideBegin && slideBegin < fastEnd)
+            {
+                Slide3<T, TRed>(v + ((long)cols[ow].First * cn), yo, cn, fastEnd - ow, divisor.Combine(rowPart, cols[ow].Part));
+                yo += (long)(fastEnd - 1 - ow) * cn;
+                ow = fastEnd - 1;
+                continue;
+            }
+
             if (ow == fastBegin && fastBegin < fastEnd)
             {
                 int kw = cols[ow].Count;
