@@ -40,7 +40,7 @@ internal static unsafe partial class WindowReduce
         int cn = g.C, wOut = wAxis.Out;
         int width = checked(wAxis.In * cn);
         int per = Vector512<float>.Count / cn; // positions per permute
-        int scratch = width + (4 * Vector512<float>.Count);
+        int scratch = width + (4 * Vector512<float>.Count) + (wOut * cn) + Vector512<float>.Count; // v, its slack, the output row
         int spans = dAxis.Out + hAxis.Out;
         T[]? rented = scratch > 8192 ? ArrayPool<T>.Shared.Rent(scratch) : null;
         T* stack = stackalloc T[rented is null ? scratch : 0];
@@ -57,13 +57,13 @@ internal static unsafe partial class WindowReduce
         }
 
         var pick = Vector512.Load(index);
-        T* spill = stackalloc T[Vector512<T>.Count];
         try
         {
             fixed (T* heap = rented)
             {
                 T* v = rented is null ? stack : heap;
                 new Span<T>(v + width, scratch - width).Clear(); // the slack read by the last permutes
+                T* built = v + width + (4 * Vector512<T>.Count);
                 var cursor = new RowCursor(g, r0);
                 for (int r = r0; r < r1; r++, cursor.Next())
                 {
@@ -86,9 +86,9 @@ internal static unsafe partial class WindowReduce
                     }
 
                     long divisorValue = job.Divisor.Combine((long)ds.Part * hs.Part, 2);
-                    if (typeof(TFast) == typeof(TRed) || !NarrowPairRow<T, TFast>(rows, n, width, v, yo, cn, wOut, per, pick, spill, divisorValue, checkNaN: true))
+                    if (typeof(TFast) == typeof(TRed) || !NarrowPairRow<T, TFast>(rows, n, width, v, built, yo, cn, wOut, per, pick, divisorValue, checkNaN: true))
                     {
-                        NarrowPairRow<T, TRed>(rows, n, width, v, yo, cn, wOut, per, pick, spill, divisorValue, checkNaN: false);
+                        NarrowPairRow<T, TRed>(rows, n, width, v, built, yo, cn, wOut, per, pick, divisorValue, checkNaN: false);
                     }
                 }
             }
@@ -102,9 +102,14 @@ internal static unsafe partial class WindowReduce
         }
     }
 
-    /// <summary>One output row; with <paramref name="checkNaN"/>, returns false (the row to be redone) when an input is NaN.</summary>
-    private static bool NarrowPairRow<T, TRed>(T** rows, int n, int width, T* v, T* yo, int cn, int wOut, int per,
-        Vector512<int> pick, T* spill, long divisorValue, bool checkNaN)
+    /// <summary>
+    /// One output row, built in <paramref name="built"/> (W·C plus a vector of slack) and copied to <paramref name="yo"/> at
+    /// the end, so the row's stores do not interleave with the loads of the input (an input load and a recent output
+    /// store 4 KB apart in their address bits stall each other). With <paramref name="checkNaN"/>, returns false (the row
+    /// to be redone) when an input is NaN.
+    /// </summary>
+    private static bool NarrowPairRow<T, TRed>(T** rows, int n, int width, T* v, T* built, T* yo, int cn, int wOut, int per,
+        Vector512<int> pick, long divisorValue, bool checkNaN)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -175,20 +180,11 @@ internal static unsafe partial class WindowReduce
                 y /= scale;
             }
 
-            int count = Math.Min(per, wOut - ow) * cn;
-            if (done + lanes <= total)
-            {
-                y.Store(yo + done); // lanes past this block's outputs land on the next block's, written after it
-            }
-            else
-            {
-                y.Store(spill);
-                new ReadOnlySpan<T>(spill, count).CopyTo(new Span<T>(yo + done, count));
-            }
-
-            done += count;
+            y.Store(built + done); // lanes past this block's outputs land on the next block's (or the slack), written after it
+            done += Math.Min(per, wOut - ow) * cn;
         }
 
+        new ReadOnlySpan<T>(built, total).CopyTo(new Span<T>(yo, total));
         return true;
     }
 }
