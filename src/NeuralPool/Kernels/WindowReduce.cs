@@ -248,7 +248,33 @@ internal static unsafe partial class WindowReduce
                         long divisorValue = divisor.Combine(rowPart, col.Part);
                         T* seed = xn + ((((long)ds.First * hAxis.In) + hs.First) * wAxis.In + col.First) * cn;
                         int c = 0;
-                        if (lanes != 0 && cn >= lanes)
+                        if (!TRed.IsMax && Vector512.IsHardwareAccelerated && cn >= Vector512<T>.Count)
+                        {
+                            // Sums on 512-bit vectors; channels past the last full one take the loops below.
+                            int wide = Vector512<T>.Count;
+                            var scale512 = Vector512.Create(T.CreateChecked(divisorValue));
+                            for (; c + wide <= cn; c += wide)
+                            {
+                                Vector512<T> acc = TRed.SeedWithFirst ? Vector512.Load(seed + c) : Vector512<T>.Zero;
+                                T* dp = seed + c;
+                                for (int jd = 0; jd < ds.Count; jd++, dp += dStep)
+                                {
+                                    T* hp = dp;
+                                    for (int jh = 0; jh < hs.Count; jh++, hp += hStep)
+                                    {
+                                        T* wp = hp;
+                                        for (int jw = 0; jw < col.Count; jw++, wp += wStep)
+                                        {
+                                            acc = TRed.Combine(acc, Vector512.Load(wp));
+                                        }
+                                    }
+                                }
+
+                                (divisorValue == 1 ? acc : acc / scale512).Store(yo + c);
+                            }
+                        }
+
+                        if (lanes != 0 && cn - c >= lanes)
                         {
                             var scale = new Vector<T>(T.CreateChecked(divisorValue));
                             for (; c + lanes <= cn; c += lanes)
