@@ -128,11 +128,18 @@ internal static unsafe partial class WindowReduce
             }
         }
 
+        bool same3 = typeof(TFast) != typeof(TRed) && Same3Pays<T>(plan);
+        var same3Index = same3 ? Same3Indices(width) : default;
         for (int p = p0; p < p1; p++)
         {
             T* xp = (T*)job.X + (p * inPlane);
             T* yp = (T*)job.Y + (p * outPlane);
             bool fast = typeof(TFast) != typeof(TRed);
+            if (same3 && Same3Plane((float*)xp, (float*)yp, plan.HOut, width, same3Index))
+            {
+                continue;
+            }
+
             if (sizeof(T) == 4 && plan.PairShape)
             {
                 if (fast && !ContainsNaN(xp, (int)inPlane))
@@ -157,6 +164,73 @@ internal static unsafe partial class WindowReduce
             FlatVertical<T, TRed>(plan, xp, v, hSpans, checkNaN: false);
             FlatHorizontal<T, TRed>(plan, v, h, yp, cols, borders, hSpans, job.Divisor);
         }
+    }
+
+    /// <summary>
+    /// Whether max pooling of a float plane is the 3 x 3, stride 1, padding 1 kind with rows of 17 to 32 elements, which
+    /// <see cref="Same3Plane"/> computes with every row held in two 512-bit registers.
+    /// </summary>
+    private static bool Same3Pays<T>(in FlatPlan plan)
+        where T : unmanaged =>
+        typeof(T) == typeof(float) && Avx512F.IsSupported && plan.DOut == 1 && plan.KD == 1
+        && plan.KH == 3 && plan.HStride == 1 && plan.HPad == 1 && plan.HOut == plan.HIn && plan.HIn >= 2
+        && plan.KW == 3 && plan.WStride == 1 && plan.WPad == 1 && plan.WOut == plan.Width
+        && plan.Width > Vector512<float>.Count && plan.Width <= 2 * Vector512<float>.Count;
+
+    /// <summary>
+    /// The permutes of <see cref="Same3Plane"/> for rows of W elements held as lo = columns 0..15 and hi = columns W-16..W-1:
+    /// each vector's left and right neighbours (column − 1 and + 1), the padding taken from a vector of −∞.
+    /// </summary>
+    private static (Vector512<int> LoLeft, Vector512<int> LoRight, Vector512<int> HiLeft, Vector512<int> HiRight) Same3Indices(int width)
+    {
+        int* a = stackalloc int[16], b = stackalloc int[16], c = stackalloc int[16], d = stackalloc int[16];
+        for (int l = 0; l < 16; l++)
+        {
+            a[l] = l == 0 ? 16 : l - 1;                            // (lo, −∞): column l − 1, −∞ left of column 0
+            b[l] = l == 15 ? 16 + (32 - width) : l + 1;            // (lo, hi): column l + 1, column 16 from hi
+            c[l] = l == 0 ? 16 + (width - 17) : l - 1;             // (hi, lo): column W − 17 from lo
+            d[l] = l == 15 ? 16 : l + 1;                           // (hi, −∞): −∞ right of column W − 1
+        }
+
+        return (Vector512.Load(a), Vector512.Load(b), Vector512.Load(c), Vector512.Load(d));
+    }
+
+    /// <summary>
+    /// One plane of 3 x 3, stride 1, padding 1 max pooling with rows of 17 to 32 floats: each input row is two overlapping
+    /// 512-bit registers (columns 0..15 and W−16..W−1), the vertical maximum of three rows is two maxima, and each
+    /// vector's left and right neighbours are two-register permutes, so nothing goes through memory but the input and the
+    /// output. Returns false, having written nothing it will not write again, when the plane holds a NaN (the caller
+    /// then computes it with the exact rule).
+    /// </summary>
+    private static bool Same3Plane(float* xp, float* yp, int h, int w, (Vector512<int> LoLeft, Vector512<int> LoRight, Vector512<int> HiLeft, Vector512<int> HiRight) index)
+    {
+        var ninf = Vector512.Create(float.NegativeInfinity);
+        int tail = w - 16;
+        Vector512<float> pLo = ninf, pHi = ninf;                    // the row above (−∞ above row 0)
+        Vector512<float> cLo = Vector512.Load(xp), cHi = Vector512.Load(xp + tail);
+        var bad = Avx512F.CompareUnordered(cLo, cHi);
+        for (int r = 0; r < h; r++)
+        {
+            Vector512<float> nLo = ninf, nHi = ninf;                // the row below (−∞ below the last row)
+            if (r + 1 < h)
+            {
+                float* next = xp + ((long)(r + 1) * w);
+                nLo = Vector512.Load(next);
+                nHi = Vector512.Load(next + tail);
+                bad |= Avx512F.CompareUnordered(nLo, nHi);
+            }
+
+            // maxps keeps its second operand on equality: later taps go first, so the earlier of equal values (+0 and -0) stays.
+            Vector512<float> lo = Avx512F.Max(nLo, Avx512F.Max(cLo, pLo)), hi = Avx512F.Max(nHi, Avx512F.Max(cHi, pHi));
+            Vector512<float> outLo = Avx512F.Max(Avx512F.PermuteVar16x32x2(lo, index.LoRight, hi), Avx512F.Max(lo, Avx512F.PermuteVar16x32x2(lo, index.LoLeft, ninf)));
+            Vector512<float> outHi = Avx512F.Max(Avx512F.PermuteVar16x32x2(hi, index.HiRight, ninf), Avx512F.Max(hi, Avx512F.PermuteVar16x32x2(hi, index.HiLeft, lo)));
+            float* y = yp + ((long)r * w);
+            outLo.Store(y);
+            outHi.Store(y + tail);
+            (pLo, pHi, cLo, cHi) = (cLo, cHi, nLo, nHi);
+        }
+
+        return bad == Vector512<float>.Zero;
     }
 
     /// <summary>The vertical pass of a flattened plane into <paramref name="v"/>; with <paramref name="checkNaN"/>, whether a reduced input is NaN.</summary>
