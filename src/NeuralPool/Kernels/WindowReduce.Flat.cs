@@ -129,7 +129,14 @@ internal static unsafe partial class WindowReduce
         }
 
         bool same3 = typeof(TFast) != typeof(TRed) && Same3Pays<T>(plan);
-        var same3Index = same3 ? Same3Indices(width) : default;
+        bool same3Sum = typeof(TRed) == typeof(SumReducer<float>) && Same3Pays<T>(plan);
+        var same3Index = same3 || same3Sum ? Same3Indices(width) : default;
+        Vector512<float>* same3Divisors = stackalloc Vector512<float>[6];
+        if (same3Sum)
+        {
+            Same3Divisors(g, job.Divisor, same3Divisors);
+        }
+
         for (int p = p0; p < p1; p++)
         {
             T* xp = (T*)job.X + (p * inPlane);
@@ -137,6 +144,12 @@ internal static unsafe partial class WindowReduce
             bool fast = typeof(TFast) != typeof(TRed);
             if (same3 && Same3Plane((float*)xp, (float*)yp, plan.HOut, width, same3Index))
             {
+                continue;
+            }
+
+            if (same3Sum)
+            {
+                Same3PlaneSum((float*)xp, (float*)yp, plan.HOut, width, same3Index, same3Divisors);
                 continue;
             }
 
@@ -231,6 +244,63 @@ internal static unsafe partial class WindowReduce
         }
 
         return bad == Vector512<float>.Zero;
+    }
+
+    /// <summary>
+    /// The divisors of <see cref="Same3PlaneSum"/>: for the first row, the interior rows and the last row, the lo and hi
+    /// vectors of each output's divisor (the row's part times the column's part, or the override).
+    /// </summary>
+    private static void Same3Divisors(in PoolGeometry g, Divisor divisor, Vector512<float>* result)
+    {
+        int w = g.W.In, tail = w - 16;
+        float* lane = stackalloc float[16];
+        for (int k = 0; k < 3; k++)
+        {
+            int row = k == 0 ? 0 : k == 1 ? Math.Min(1, g.H.Out - 1) : g.H.Out - 1;
+            int rowPart = AxisSpan.Of(g.H, divisor.Mode, row).Part;
+            for (int half = 0; half < 2; half++)
+            {
+                for (int l = 0; l < 16; l++)
+                {
+                    lane[l] = divisor.Combine(rowPart, AxisSpan.Of(g.W, divisor.Mode, (half == 0 ? 0 : tail) + l).Part);
+                }
+
+                result[(2 * k) + half] = Vector512.Load(lane);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Same3Plane"/> for sums (averages): the padding is −0, which leaves every sum as it is, the taps are
+    /// added in window order (rows top to bottom, then columns left to right within the separable scheme), and each
+    /// output is divided by its divisor (<see cref="Same3Divisors"/>: first row, interior rows, last row).
+    /// </summary>
+    private static void Same3PlaneSum(float* xp, float* yp, int h, int w, (Vector512<int> LoLeft, Vector512<int> LoRight, Vector512<int> HiLeft, Vector512<int> HiRight) index,
+        Vector512<float>* divisors)
+    {
+        var zero = Vector512.Create(-0f);
+        int tail = w - 16;
+        Vector512<float> pLo = zero, pHi = zero;
+        Vector512<float> cLo = Vector512.Load(xp), cHi = Vector512.Load(xp + tail);
+        for (int r = 0; r < h; r++)
+        {
+            Vector512<float> nLo = zero, nHi = zero;
+            if (r + 1 < h)
+            {
+                float* next = xp + ((long)(r + 1) * w);
+                nLo = Vector512.Load(next);
+                nHi = Vector512.Load(next + tail);
+            }
+
+            Vector512<float> lo = pLo + cLo + nLo, hi = pHi + cHi + nHi;
+            Vector512<float> outLo = Avx512F.PermuteVar16x32x2(lo, index.LoLeft, zero) + lo + Avx512F.PermuteVar16x32x2(lo, index.LoRight, hi);
+            Vector512<float> outHi = Avx512F.PermuteVar16x32x2(hi, index.HiLeft, lo) + hi + Avx512F.PermuteVar16x32x2(hi, index.HiRight, zero);
+            int k = r == 0 ? 0 : r == h - 1 ? 4 : 2;
+            float* y = yp + ((long)r * w);
+            (outLo / divisors[k]).Store(y);
+            (outHi / divisors[k + 1]).Store(y + tail);
+            (pLo, pHi, cLo, cHi) = (cLo, cHi, nLo, nHi);
+        }
     }
 
     /// <summary>The vertical pass of a flattened plane into <paramref name="v"/>; with <paramref name="checkNaN"/>, whether a reduced input is NaN.</summary>

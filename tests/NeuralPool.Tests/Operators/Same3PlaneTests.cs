@@ -5,10 +5,10 @@ using NeuralPool.Tests.Oracle;
 namespace NeuralPool.Tests.Operators;
 
 /// <summary>
-/// Channels-first 3 x 3, stride 1, padding 1 max pooling of float planes with rows of 17 to 32 elements (Inception's
-/// pooling), which runs with every row in two 512-bit registers: every such width, short and tall planes, ties, NaN
-/// (the plane is then computed again with the exact rule) and -inf, against the oracle; and the sign of zero, which
-/// follows the first of equal values as PyTorch's scan does.
+/// Channels-first 3 x 3, stride 1, padding 1 max and average pooling of float planes with rows of 17 to 32 elements
+/// (Inception's pooling), which runs with every row in two 512-bit registers: every such width, short and tall planes,
+/// ties, NaN (max: the plane is then computed again with the exact rule) and -inf, both padding rules and a divisor
+/// override, against the oracle; and the sign of zero, which follows the first of equal values as PyTorch's scan does.
 /// </summary>
 public class Same3PlaneTests
 {
@@ -38,6 +38,25 @@ public class Same3PlaneTests
             var y = new float[g.OutputLength];
             MaxPool.Forward(g, Harness.ToLibrary<float>(x, cf, TensorLayout.ChannelsFirst), y);
             Assert.True(expected.Values.SequenceEqual(y.Select(v => (double)v)), $"width {width}, height {height}");
+            if (kind == DataKind.NaNs)
+            {
+                continue;
+            }
+
+            // Averages: both padding rules and a divisor override.
+            var ga = PoolGeometry.Torch(cf, TensorLayout.ChannelsFirst, 2, [3], [1], [1], [], false, TorchPoolKind.Average);
+            foreach (var (includePad, overrideBy) in new (bool, int?)[] { (true, null), (false, null), (false, 5) })
+            {
+                var avg = NaiveOracle.TorchAvgPool(x, cf, [3, 3], [1, 1], [1, 1], countIncludePad: includePad, divisorOverride: overrideBy);
+                var ya = new float[ga.OutputLength];
+                AvgPool.Forward(ga, Harness.ToLibrary<float>(x, cf, TensorLayout.ChannelsFirst), ya, countIncludePad: includePad, divisorOverride: overrideBy);
+                for (int i = 0; i < ya.Length; i++)
+                {
+                    double e = avg.Values[i];
+                    bool same = double.IsInfinity(e) ? ya[i] == e : Math.Abs(ya[i] - e) <= 1e-5 + (1e-5 * Math.Abs(e));
+                    Assert.True(same, $"average (count_include_pad {includePad}, divisor {overrideBy}) {i}: {ya[i]} vs {e}, width {width}, height {height}");
+                }
+            }
         }
     }
 
