@@ -128,13 +128,18 @@ internal static unsafe partial class WindowReduce
             }
         }
 
-        bool same3 = typeof(TFast) != typeof(TRed) && Same3Pays<T>(plan);
+        // 3 x 3 'same' float planes of Inception's sizes: rows in registers (max NaN-free, or sums).
+        bool same3Max = typeof(TFast) != typeof(TRed) && Same3Pays<T>(plan);
         bool same3Sum = typeof(TRed) == typeof(SumReducer<float>) && Same3Pays<T>(plan);
-        var same3Index = same3 || same3Sum ? Same3Indices(width) : default;
-        Vector512<float>* same3Divisors = stackalloc Vector512<float>[6];
-        if (same3Sum)
+        Same3Layout same3 = default;
+        Vector512<float>* same3Divisors = stackalloc Vector512<float>[9];
+        if (same3Max || same3Sum)
         {
-            Same3Divisors(g, job.Divisor, same3Divisors);
+            same3 = Same3Layout.Of(width);
+            if (same3Sum)
+            {
+                Same3Divisors(g, job.Divisor, same3, same3Divisors);
+            }
         }
 
         for (int p = p0; p < p1; p++)
@@ -142,14 +147,14 @@ internal static unsafe partial class WindowReduce
             T* xp = (T*)job.X + (p * inPlane);
             T* yp = (T*)job.Y + (p * outPlane);
             bool fast = typeof(TFast) != typeof(TRed);
-            if (same3 && Same3Plane((float*)xp, (float*)yp, plan.HOut, width, same3Index))
+            if (same3Max && Same3Plane<NaNFreeMaxReducer<float>>((float*)xp, (float*)yp, plan.HOut, same3, null, checkNaN: true))
             {
                 continue;
             }
 
             if (same3Sum)
             {
-                Same3PlaneSum((float*)xp, (float*)yp, plan.HOut, width, same3Index, same3Divisors);
+                Same3Plane<SumReducer<float>>((float*)xp, (float*)yp, plan.HOut, same3, same3Divisors, checkNaN: false);
                 continue;
             }
 
@@ -180,127 +185,163 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>
-    /// Whether max pooling of a float plane is the 3 x 3, stride 1, padding 1 kind with rows of 17 to 32 elements, which
-    /// <see cref="Same3Plane"/> computes with every row held in two 512-bit registers.
+    /// Whether pooling of a float plane is the 3 x 3, stride 1, padding 1 kind with rows of 17 to 48 elements, which
+    /// <see cref="Same3Plane{TRed}"/> computes with every row held in two or three 512-bit registers.
     /// </summary>
     private static bool Same3Pays<T>(in FlatPlan plan)
         where T : unmanaged =>
         typeof(T) == typeof(float) && Avx512F.IsSupported && plan.DOut == 1 && plan.KD == 1
         && plan.KH == 3 && plan.HStride == 1 && plan.HPad == 1 && plan.HOut == plan.HIn && plan.HIn >= 2
         && plan.KW == 3 && plan.WStride == 1 && plan.WPad == 1 && plan.WOut == plan.Width
-        && plan.Width > Vector512<float>.Count && plan.Width <= 2 * Vector512<float>.Count;
+        && plan.Width > Vector512<float>.Count && plan.Width <= 3 * Vector512<float>.Count;
 
     /// <summary>
-    /// The permutes of <see cref="Same3Plane"/> for rows of W elements held as lo = columns 0..15 and hi = columns W-16..W-1:
-    /// each vector's left and right neighbours (column − 1 and + 1), the padding taken from a vector of −∞.
+    /// How <see cref="Same3Plane{TRed}"/> holds a row of W (17 to 48) floats: A = columns 0..15, B = columns 16..31 when W &gt; 32,
+    /// Z = columns W−16..W−1 (overlapping the one before it), and the permutes that give each vector its left and right
+    /// neighbours (column − 1 and + 1) from the vector itself, the vector beside it and, past the row's ends, the padding.
     /// </summary>
-    private static (Vector512<int> LoLeft, Vector512<int> LoRight, Vector512<int> HiLeft, Vector512<int> HiRight) Same3Indices(int width)
+    private readonly struct Same3Layout
     {
-        int* a = stackalloc int[16], b = stackalloc int[16], c = stackalloc int[16], d = stackalloc int[16];
-        for (int l = 0; l < 16; l++)
-        {
-            a[l] = l == 0 ? 16 : l - 1;                            // (lo, −∞): column l − 1, −∞ left of column 0
-            b[l] = l == 15 ? 16 + (32 - width) : l + 1;            // (lo, hi): column l + 1, column 16 from hi
-            c[l] = l == 0 ? 16 + (width - 17) : l - 1;             // (hi, lo): column W − 17 from lo
-            d[l] = l == 15 ? 16 : l + 1;                           // (hi, −∞): −∞ right of column W − 1
-        }
+        public int Width { get; init; }
 
-        return (Vector512.Load(a), Vector512.Load(b), Vector512.Load(c), Vector512.Load(d));
-    }
+        public bool Three { get; init; }
 
-    /// <summary>
-    /// One plane of 3 x 3, stride 1, padding 1 max pooling with rows of 17 to 32 floats: each input row is two overlapping
-    /// 512-bit registers (columns 0..15 and W−16..W−1), the vertical maximum of three rows is two maxima, and each
-    /// vector's left and right neighbours are two-register permutes, so nothing goes through memory but the input and the
-    /// output. Returns false, having written nothing it will not write again, when the plane holds a NaN (the caller
-    /// then computes it with the exact rule).
-    /// </summary>
-    private static bool Same3Plane(float* xp, float* yp, int h, int w, (Vector512<int> LoLeft, Vector512<int> LoRight, Vector512<int> HiLeft, Vector512<int> HiRight) index)
-    {
-        var ninf = Vector512.Create(float.NegativeInfinity);
-        int tail = w - 16;
-        Vector512<float> pLo = ninf, pHi = ninf;                    // the row above (−∞ above row 0)
-        Vector512<float> cLo = Vector512.Load(xp), cHi = Vector512.Load(xp + tail);
-        var bad = Avx512F.CompareUnordered(cLo, cHi);
-        for (int r = 0; r < h; r++)
+        public Vector512<int> ALeft { get; init; }   // (A, pad)
+        public Vector512<int> ARight { get; init; }  // (A, B or Z)
+        public Vector512<int> BLeft { get; init; }   // (B, A)
+        public Vector512<int> BRight { get; init; }  // (B, Z)
+        public Vector512<int> ZLeft { get; init; }   // (Z, B or A)
+        public Vector512<int> ZRight { get; init; }  // (Z, pad)
+
+        public static Same3Layout Of(int width)
         {
-            Vector512<float> nLo = ninf, nHi = ninf;                // the row below (−∞ below the last row)
-            if (r + 1 < h)
+            bool three = width > 32;
+            int* al = stackalloc int[16], ar = stackalloc int[16], bl = stackalloc int[16], br = stackalloc int[16], zl = stackalloc int[16], zr = stackalloc int[16];
+            for (int l = 0; l < 16; l++)
             {
-                float* next = xp + ((long)(r + 1) * w);
-                nLo = Vector512.Load(next);
-                nHi = Vector512.Load(next + tail);
-                bad |= Avx512F.CompareUnordered(nLo, nHi);
+                al[l] = l == 0 ? 16 : l - 1;
+                ar[l] = l < 15 ? l + 1 : three ? 16 : 16 + (32 - width);   // column 16: B's first, or Z's lane 32 − W
+                bl[l] = l == 0 ? 16 + 15 : l - 1;                           // column 15: A's last
+                br[l] = l < 15 ? l + 1 : 16 + (48 - width);                 // column 32: Z's lane 48 − W
+                zl[l] = l > 0 ? l - 1 : three ? 16 + (width - 33) : 16 + (width - 17); // column W − 17: in B, or in A
+                zr[l] = l == 15 ? 16 : l + 1;
             }
 
-            // maxps keeps its second operand on equality: later taps go first, so the earlier of equal values (+0 and -0) stays.
-            Vector512<float> lo = Avx512F.Max(nLo, Avx512F.Max(cLo, pLo)), hi = Avx512F.Max(nHi, Avx512F.Max(cHi, pHi));
-            Vector512<float> outLo = Avx512F.Max(Avx512F.PermuteVar16x32x2(lo, index.LoRight, hi), Avx512F.Max(lo, Avx512F.PermuteVar16x32x2(lo, index.LoLeft, ninf)));
-            Vector512<float> outHi = Avx512F.Max(Avx512F.PermuteVar16x32x2(hi, index.HiRight, ninf), Avx512F.Max(hi, Avx512F.PermuteVar16x32x2(hi, index.HiLeft, lo)));
-            float* y = yp + ((long)r * w);
-            outLo.Store(y);
-            outHi.Store(y + tail);
-            (pLo, pHi, cLo, cHi) = (cLo, cHi, nLo, nHi);
+            return new Same3Layout
+            {
+                Width = width,
+                Three = three,
+                ALeft = Vector512.Load(al),
+                ARight = Vector512.Load(ar),
+                BLeft = Vector512.Load(bl),
+                BRight = Vector512.Load(br),
+                ZLeft = Vector512.Load(zl),
+                ZRight = Vector512.Load(zr),
+            };
         }
-
-        return bad == Vector512<float>.Zero;
     }
 
     /// <summary>
-    /// The divisors of <see cref="Same3PlaneSum"/>: for the first row, the interior rows and the last row, the lo and hi
-    /// vectors of each output's divisor (the row's part times the column's part, or the override).
+    /// The divisors of the sums of <see cref="Same3Plane{TRed}"/>: for the first row, the interior rows and the last row, the
+    /// A, B and Z vectors of each output's divisor (the row's part times the column's part, or the override).
     /// </summary>
-    private static void Same3Divisors(in PoolGeometry g, Divisor divisor, Vector512<float>* result)
+    private static void Same3Divisors(in PoolGeometry g, Divisor divisor, in Same3Layout layout, Vector512<float>* result)
     {
-        int w = g.W.In, tail = w - 16;
         float* lane = stackalloc float[16];
         for (int k = 0; k < 3; k++)
         {
             int row = k == 0 ? 0 : k == 1 ? Math.Min(1, g.H.Out - 1) : g.H.Out - 1;
             int rowPart = AxisSpan.Of(g.H, divisor.Mode, row).Part;
-            for (int half = 0; half < 2; half++)
+            for (int part = 0; part < 3; part++)
             {
+                int first = part == 0 ? 0 : part == 1 ? 16 : layout.Width - 16;
                 for (int l = 0; l < 16; l++)
                 {
-                    lane[l] = divisor.Combine(rowPart, AxisSpan.Of(g.W, divisor.Mode, (half == 0 ? 0 : tail) + l).Part);
+                    lane[l] = divisor.Combine(rowPart, AxisSpan.Of(g.W, divisor.Mode, Math.Min(first + l, layout.Width - 1)).Part);
                 }
 
-                result[(2 * k) + half] = Vector512.Load(lane);
+                result[(3 * k) + part] = Vector512.Load(lane);
             }
         }
     }
 
     /// <summary>
-    /// <see cref="Same3Plane"/> for sums (averages): the padding is −0, which leaves every sum as it is, the taps are
-    /// added in window order (rows top to bottom, then columns left to right within the separable scheme), and each
-    /// output is divided by its divisor (<see cref="Same3Divisors"/>: first row, interior rows, last row).
+    /// One plane of 3 x 3, stride 1, padding 1 pooling with rows of 17 to 48 floats (<see cref="Same3Layout"/>): the vertical
+    /// reduction of three rows is done in registers, each vector's neighbours are two-register permutes, and nothing but
+    /// the input and the output goes through memory. Taps are combined in window order, earlier ones as the accumulator:
+    /// maxps keeps its second operand on equality, so the earlier of equal values (+0 and −0) stays; sums pad with −0,
+    /// which leaves every sum as it is, and are divided by <paramref name="divisors"/> (<see cref="Same3Divisors"/>).
+    /// With <paramref name="checkNaN"/>, returns false when the plane holds a NaN (the caller computes it again exactly).
     /// </summary>
-    private static void Same3PlaneSum(float* xp, float* yp, int h, int w, (Vector512<int> LoLeft, Vector512<int> LoRight, Vector512<int> HiLeft, Vector512<int> HiRight) index,
-        Vector512<float>* divisors)
+    private static bool Same3Plane<TRed>(float* xp, float* yp, int h, in Same3Layout layout, Vector512<float>* divisors, bool checkNaN)
+        where TRed : IReducer<float> =>
+        layout.Three ? Same3Plane<TRed, ThreeVectors>(xp, yp, h, layout, divisors, checkNaN) : Same3Plane<TRed, TwoVectors>(xp, yp, h, layout, divisors, checkNaN);
+
+    /// <summary>Two or three vectors per row, as a type so that each form is compiled without the other's branches.</summary>
+    private interface IVectorsPerRow
     {
-        var zero = Vector512.Create(-0f);
-        int tail = w - 16;
-        Vector512<float> pLo = zero, pHi = zero;
-        Vector512<float> cLo = Vector512.Load(xp), cHi = Vector512.Load(xp + tail);
+        static abstract bool Three { get; }
+    }
+
+    private readonly struct TwoVectors : IVectorsPerRow
+    {
+        public static bool Three => false;
+    }
+
+    private readonly struct ThreeVectors : IVectorsPerRow
+    {
+        public static bool Three => true;
+    }
+
+    private static bool Same3Plane<TRed, TRow>(float* xp, float* yp, int h, in Same3Layout layout, Vector512<float>* divisors, bool checkNaN)
+        where TRed : IReducer<float>
+        where TRow : IVectorsPerRow
+    {
+        var pad = Vector512.Create(TRed.SeedWithFirst ? float.NegativeInfinity : -0f);
+        int w = layout.Width, tail = w - 16;
+        bool three = TRow.Three;
+        Vector512<float> pA = pad, pB = pad, pZ = pad;                              // the row above (padding above row 0)
+        Vector512<float> cA = Vector512.Load(xp), cB = three ? Vector512.Load(xp + 16) : pad, cZ = Vector512.Load(xp + tail);
+        var bad = checkNaN ? Avx512F.CompareUnordered(cA, cZ) | Avx512F.CompareUnordered(cB, cB) : Vector512<float>.Zero;
         for (int r = 0; r < h; r++)
         {
-            Vector512<float> nLo = zero, nHi = zero;
+            Vector512<float> nA = pad, nB = pad, nZ = pad;                          // the row below (padding below the last row)
             if (r + 1 < h)
             {
                 float* next = xp + ((long)(r + 1) * w);
-                nLo = Vector512.Load(next);
-                nHi = Vector512.Load(next + tail);
+                nA = Vector512.Load(next);
+                nZ = Vector512.Load(next + tail);
+                nB = three ? Vector512.Load(next + 16) : pad;
+                if (checkNaN)
+                {
+                    bad |= Avx512F.CompareUnordered(nA, nZ) | Avx512F.CompareUnordered(nB, nB);
+                }
             }
 
-            Vector512<float> lo = pLo + cLo + nLo, hi = pHi + cHi + nHi;
-            Vector512<float> outLo = Avx512F.PermuteVar16x32x2(lo, index.LoLeft, zero) + lo + Avx512F.PermuteVar16x32x2(lo, index.LoRight, hi);
-            Vector512<float> outHi = Avx512F.PermuteVar16x32x2(hi, index.HiLeft, lo) + hi + Avx512F.PermuteVar16x32x2(hi, index.HiRight, zero);
-            int k = r == 0 ? 0 : r == h - 1 ? 4 : 2;
+            Vector512<float> a = TRed.Combine(TRed.Combine(pA, cA), nA), z = TRed.Combine(TRed.Combine(pZ, cZ), nZ);
+            Vector512<float> b = three ? TRed.Combine(TRed.Combine(pB, cB), nB) : pad;
+            Vector512<float> outA = TRed.Combine(TRed.Combine(Avx512F.PermuteVar16x32x2(a, layout.ALeft, pad), a), Avx512F.PermuteVar16x32x2(a, layout.ARight, three ? b : z));
+            Vector512<float> outZ = TRed.Combine(TRed.Combine(Avx512F.PermuteVar16x32x2(z, layout.ZLeft, three ? b : a), z), Avx512F.PermuteVar16x32x2(z, layout.ZRight, pad));
+            int k = r == 0 ? 0 : r == h - 1 ? 6 : 3;
             float* y = yp + ((long)r * w);
-            (outLo / divisors[k]).Store(y);
-            (outHi / divisors[k + 1]).Store(y + tail);
-            (pLo, pHi, cLo, cHi) = (cLo, cHi, nLo, nHi);
+            if (divisors != null)
+            {
+                outA /= divisors[k];
+                outZ /= divisors[k + 2];
+            }
+
+            outA.Store(y);
+            outZ.Store(y + tail);
+            if (three)
+            {
+                Vector512<float> outB = TRed.Combine(TRed.Combine(Avx512F.PermuteVar16x32x2(b, layout.BLeft, a), b), Avx512F.PermuteVar16x32x2(b, layout.BRight, z));
+                (divisors != null ? outB / divisors[k + 1] : outB).Store(y + 16);
+            }
+
+            (pA, pB, pZ, cA, cB, cZ) = (cA, cB, cZ, nA, nB, nZ);
         }
+
+        return bad == Vector512<float>.Zero;
     }
 
     /// <summary>The vertical pass of a flattened plane into <paramref name="v"/>; with <paramref name="checkNaN"/>, whether a reduced input is NaN.</summary>
