@@ -221,7 +221,9 @@ internal static unsafe partial class WindowReduce
                     FillTables(g, divisor.Mode, cols);
                 }
                 long dStep = (long)dAxis.Dilation * hAxis.In * wAxis.In * cn, hStep = (long)hAxis.Dilation * wAxis.In * cn, wStep = (long)wAxis.Dilation * cn;
-                bool fastMax = TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && Vector512.IsHardwareAccelerated && cn >= Vector512<T>.Count;
+                // 512-bit rows: max on float and double (NaN-free, the row redone exactly on a NaN), and sums.
+                bool wideRows = Vector512.IsHardwareAccelerated && cn >= Vector512<T>.Count
+                    && (!TRed.IsMax || typeof(T) == typeof(float) || typeof(T) == typeof(double));
                 var cursor = new RowCursor(g, r0);
                 for (int r = r0; r < r1; r++, cursor.Next())
                 {
@@ -230,8 +232,9 @@ internal static unsafe partial class WindowReduce
                     AxisSpan ds = dSpans[cursor.Od], hs = hSpans[cursor.Oh];
                     long rowPart = (long)ds.Part * hs.Part;
 
-                    // Max: the one-instruction maximum while the row's inputs prove NaN-free; otherwise the row again, exactly.
-                    if (fastMax && LastMaxRowNaNFree(g, xn, yo, ds, hs, cols, dStep, hStep, wStep))
+                    if (wideRows && (TRed.IsMax
+                        ? LastRowWide<T, NaNFreeMaxReducer<T>>(g, xn, yo, ds, hs, cols, dStep, hStep, wStep, divisor)
+                        : LastRowWide<T, TRed>(g, xn, yo, ds, hs, cols, dStep, hStep, wStep, divisor)))
                     {
                         continue;
                     }
@@ -248,33 +251,7 @@ internal static unsafe partial class WindowReduce
                         long divisorValue = divisor.Combine(rowPart, col.Part);
                         T* seed = xn + ((((long)ds.First * hAxis.In) + hs.First) * wAxis.In + col.First) * cn;
                         int c = 0;
-                        if (!TRed.IsMax && Vector512.IsHardwareAccelerated && cn >= Vector512<T>.Count)
-                        {
-                            // Sums on 512-bit vectors; channels past the last full one take the loops below.
-                            int wide = Vector512<T>.Count;
-                            var scale512 = Vector512.Create(T.CreateChecked(divisorValue));
-                            for (; c + wide <= cn; c += wide)
-                            {
-                                Vector512<T> acc = TRed.SeedWithFirst ? Vector512.Load(seed + c) : Vector512<T>.Zero;
-                                T* dp = seed + c;
-                                for (int jd = 0; jd < ds.Count; jd++, dp += dStep)
-                                {
-                                    T* hp = dp;
-                                    for (int jh = 0; jh < hs.Count; jh++, hp += hStep)
-                                    {
-                                        T* wp = hp;
-                                        for (int jw = 0; jw < col.Count; jw++, wp += wStep)
-                                        {
-                                            acc = TRed.Combine(acc, Vector512.Load(wp));
-                                        }
-                                    }
-                                }
-
-                                (divisorValue == 1 ? acc : acc / scale512).Store(yo + c);
-                            }
-                        }
-
-                        if (lanes != 0 && cn - c >= lanes)
+                        if (lanes != 0 && cn >= lanes)
                         {
                             var scale = new Vector<T>(T.CreateChecked(divisorValue));
                             for (; c + lanes <= cn; c += lanes)
@@ -349,30 +326,38 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>
-    /// One channels-last output row of max pooling, direct, on 512-bit vectors with the one-instruction maximum
-    /// (C at least one vector; the last vector of a position overlaps the one before it). Returns false when an input
-    /// it reduced is NaN: the row is then to be computed again with the exact rule.
+    /// One channels-last output row, direct, on 512-bit vectors (C at least one vector; the last vector of a position
+    /// overlaps the one before it and recomputes the same values): max with the one-instruction maximum
+    /// (<see cref="NaNFreeMaxReducer{T}"/>), or sums divided by each output's divisor. The NaN-free maximum returns false
+    /// when an input it reduced is NaN: the row is then to be computed again with the exact rule.
     /// </summary>
-    private static bool LastMaxRowNaNFree<T>(in PoolGeometry g, T* xn, T* yo, AxisSpan ds, AxisSpan hs, AxisSpan* cols, long dStep, long hStep, long wStep)
+    private static bool LastRowWide<T, TRed>(in PoolGeometry g, T* xn, T* yo, AxisSpan ds, AxisSpan hs, AxisSpan* cols,
+        long dStep, long hStep, long wStep, Divisor divisor)
         where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
     {
+        bool checkNaN = typeof(TRed) == typeof(NaNFreeMaxReducer<T>);
         int cn = g.C, wOut = g.W.Out, wide = Vector512<T>.Count;
-        long hIn = g.H.In, wIn = g.W.In;
+        long hIn = g.H.In, wIn = g.W.In, rowPart = (long)ds.Part * hs.Part;
         var bad = Vector512<T>.Zero;
         for (int ow = 0; ow < wOut; ow++, yo += cn)
         {
             AxisSpan col = cols[ow];
             if (ds.Count == 0 || hs.Count == 0 || col.Count == 0)
             {
-                new Span<T>(yo, cn).Fill(NaNFreeMaxReducer<T>.Empty);
+                new Span<T>(yo, cn).Fill(TRed.Empty);
                 continue;
             }
 
+            long divisorValue = divisor.Combine(rowPart, col.Part);
+            var scale = Vector512.Create(T.CreateChecked(divisorValue));
             T* seed = xn + (((((long)ds.First * hIn) + hs.First) * wIn) + col.First) * cn;
             for (int c = 0; ; c += wide)
             {
                 c = Math.Min(c, cn - wide);
-                Vector512<T> acc = Vector512.Load(seed + c); // the first tap, met again in the loop
+
+                // Max seeds with the first tap, met again in the loop; sums start from zero.
+                Vector512<T> acc = TRed.SeedWithFirst ? Vector512.Load(seed + c) : Vector512<T>.Zero;
                 T* dp = seed + c;
                 for (int jd = 0; jd < ds.Count; jd++, dp += dStep)
                 {
@@ -383,13 +368,16 @@ internal static unsafe partial class WindowReduce
                         for (int jw = 0; jw < col.Count; jw++, wp += wStep)
                         {
                             Vector512<T> v = Vector512.Load(wp);
-                            acc = NaNFreeMaxReducer<T>.Combine(acc, v);
-                            bad |= NaNLanes(v);
+                            acc = TRed.Combine(acc, v);
+                            if (checkNaN)
+                            {
+                                bad |= NaNLanes(v);
+                            }
                         }
                     }
                 }
 
-                acc.Store(yo + c);
+                (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
                 if (c + wide >= cn)
                 {
                     break;
