@@ -67,6 +67,17 @@ internal static unsafe partial class WindowReduce
             {
                 ForwardWholePlanes<T, TRed>(g, x, y, divisor);
             }
+            else if (RegisterRowsPay<T, TRed>(g))
+            {
+                if (TRed.IsMax)
+                {
+                    ForwardRegisterRows<MaxReducer<float>>(g, (float*)x, (float*)y, divisor);
+                }
+                else
+                {
+                    ForwardRegisterRows<SumReducer<float>>(g, (float*)x, (float*)y, divisor);
+                }
+            }
             else if (FlatPays<T>(g))
             {
                 ForwardFlat<T, TRed>(g, x, y, divisor);

@@ -1,0 +1,159 @@
+using NeuralPool.Geometry;
+using NeuralPool.Kernels;
+using NeuralPool.Operators;
+using NeuralPool.Tests.Oracle;
+
+namespace NeuralPool.Tests.Operators;
+
+/// <summary>
+/// Channels-first float planes at stride 1 with windows of 5 and more whose padded rows fit four 512-bit registers (rows
+/// of up to 64 lanes: horizontal doubling in registers, van Herk rows): every window shape from 5 x 5 to 9 x 16, every
+/// PyTorch padding and asymmetric ONNX pads, widths that end the row at every register boundary, short and tall planes,
+/// against the oracle. Max is compared bit for bit, sign of zero included (the first of equal values in row-major order
+/// wins), on ties, NaN, -∞ and planes of signed zeros among negative values; averages with both padding rules and an
+/// override. Under DOTNET_EnableAVX512F=0 the same cases check the paths that run without 512-bit vectors.
+/// </summary>
+public class RegisterRowTests
+{
+    public static TheoryData<int, int, string> Cases()
+    {
+        var data = new TheoryData<int, int, string>();
+        var kinds = new[] { nameof(DataKind.Ties), nameof(DataKind.NaNs), nameof(DataKind.NegativeInfinity), "SignedZeros" };
+        foreach (var (kh, kw) in new[] { (5, 5), (7, 7), (5, 7), (7, 5), (6, 8), (8, 6), (9, 16), (13, 9), (5, 11) })
+        {
+            foreach (string kind in kinds)
+            {
+                data.Add(kh, kw, kind);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Planes_MatchTheOracle(int kh, int kw, string data)
+    {
+        var rng = new Random((kh * 97) + (kw * 13) + data.Length);
+        foreach (int width in new[] { kw, 16, 17, 31, 33, 48, 49, 56, 58, 64 })
+        {
+            for (int pad = 0; pad <= kw / 2; pad++)
+            {
+                if (width + (2 * pad) - kw + 1 < 1)
+                {
+                    continue;
+                }
+
+                int ph = Math.Min(pad, kh / 2);
+                foreach (int height in width == 56 ? new[] { kh, 56 } : new[] { kh, (2 * kh) + 1 })
+                {
+                    Torch([1, 3, height, width], [kh, kw], [ph, pad], data, rng);
+                }
+            }
+
+            // ONNX pads: more on one side than the other.
+            int[] shape = [2, 2, kh + 6, width];
+            int begin = Math.Min(kw - 1, 4), end = Math.Min(kw / 2, 2);
+            Onnx(shape, [kh, kw], [kh - 1, begin, 0, end], data, rng);
+            Onnx(shape, [kh, kw], [1, 0, kh / 2, kw - 1], data, rng);
+        }
+    }
+
+    [Fact]
+    public void ResNetAndDenseNetPlanes_TakeTheKernel()
+    {
+        // The planes the kernel is for: 7 x 7 and 5 x 5 'same' windows on 56, 28 and 14 wide planes.
+        foreach (var (k, size) in new[] { (7, 56), (7, 28), (5, 56), (5, 14) })
+        {
+            var g = PoolGeometry.Torch([8, 4, size, size], TensorLayout.ChannelsFirst, 2, [k], [1], [k / 2], [], false, TorchPoolKind.Max);
+            Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, WindowReduce.TakesRegisterRows(g));
+        }
+    }
+
+    private static double[] Make(string data, long length, Random rng)
+    {
+        if (data != "SignedZeros")
+        {
+            return Harness.RoundTrip<float>(TestData.Make(Enum.Parse<DataKind>(data), length, rng));
+        }
+
+        // Zeros of both signs among negative values: windows whose maximum is a zero hold zeros of both signs in different rows and columns.
+        var x = new double[length];
+        for (long i = 0; i < length; i++)
+        {
+            int r = rng.Next(4);
+            x[i] = r == 0 ? 0.0 : r == 1 ? -0.0 : -rng.Next(1, 4);
+        }
+
+        return x;
+    }
+
+    private static void Torch(int[] shape, int[] k, int[] p, string data, Random rng)
+    {
+        double[] x = Make(data, shape.Aggregate(1L, (a, b) => a * b), rng);
+        var input = Harness.ToLibrary<float>(x, shape, TensorLayout.ChannelsFirst);
+        string where = $"shape [{string.Join(",", shape)}], kernel [{string.Join(",", k)}], padding [{string.Join(",", p)}], {data}";
+        var g = PoolGeometry.Torch(shape, TensorLayout.ChannelsFirst, 2, k, [1, 1], p, [], false, TorchPoolKind.Max);
+        var y = new float[g.OutputLength];
+        MaxPool.Forward(g, input, y);
+        AssertMax(NaiveOracle.TorchMaxPool(x, shape, k, [1, 1], p).Values, y, WindowReduce.TakesRegisterRows(g), where);
+        if (data == nameof(DataKind.NaNs))
+        {
+            return;
+        }
+
+        var ga = PoolGeometry.Torch(shape, TensorLayout.ChannelsFirst, 2, k, [1, 1], p, [], false, TorchPoolKind.Average);
+        foreach (var (includePad, overrideBy) in new (bool, int?)[] { (true, null), (false, null), (false, 7) })
+        {
+            var ya = new float[ga.OutputLength];
+            AvgPool.Forward(ga, input, ya, countIncludePad: includePad, divisorOverride: overrideBy);
+            var expected = NaiveOracle.TorchAvgPool(x, shape, k, [1, 1], p, countIncludePad: includePad, divisorOverride: overrideBy).Values;
+            AssertAverage(expected, ya, $"{where}, count_include_pad {includePad}, divisor {overrideBy}");
+        }
+    }
+
+    private static void Onnx(int[] shape, int[] k, int[] pads, string data, Random rng)
+    {
+        double[] x = Make(data, shape.Aggregate(1L, (a, b) => a * b), rng);
+        var input = Harness.ToLibrary<float>(x, shape, TensorLayout.ChannelsFirst);
+        string where = $"ONNX shape [{string.Join(",", shape)}], kernel [{string.Join(",", k)}], pads [{string.Join(",", pads)}], {data}";
+        var g = PoolGeometry.Onnx(shape, TensorLayout.ChannelsFirst, k, [], pads, [], AutoPad.NotSet, false);
+        var y = new float[g.OutputLength];
+        MaxPool.Forward(g, input, y);
+        AssertMax(NaiveOracle.OnnxMaxPool(x, shape, k, pads: pads).Values, y, WindowReduce.TakesRegisterRows(g), where);
+        if (data == nameof(DataKind.NaNs))
+        {
+            return;
+        }
+
+        foreach (bool includePad in new[] { true, false })
+        {
+            var ya = new float[g.OutputLength];
+            AvgPool.Forward(g, input, ya, countIncludePad: includePad);
+            AssertAverage(NaiveOracle.OnnxAveragePool(x, shape, k, pads: pads, countIncludePad: includePad).Values, ya, $"{where}, count_include_pad {includePad}");
+        }
+    }
+
+    /// <summary>Values as the oracle's; with <paramref name="signOfZero"/>, bit for bit (the register-row kernel's row-major tie order).</summary>
+    private static void AssertMax(double[] expected, float[] y, bool signOfZero, string where)
+    {
+        Assert.Equal(expected.Length, y.Length);
+        for (int i = 0; i < y.Length; i++)
+        {
+            double e = expected[i], a = y[i];
+            bool same = double.IsNaN(e) ? double.IsNaN(a) : signOfZero ? BitConverter.DoubleToInt64Bits(e) == BitConverter.DoubleToInt64Bits(a) : e == a;
+            Assert.True(same, $"max {i}: {a} vs {e} (signs {double.IsNegative(a)} / {double.IsNegative(e)}), {where}");
+        }
+    }
+
+    private static void AssertAverage(double[] expected, float[] y, string where)
+    {
+        Assert.Equal(expected.Length, y.Length);
+        for (int i = 0; i < y.Length; i++)
+        {
+            double e = expected[i];
+            bool same = double.IsNaN(e) ? float.IsNaN(y[i]) : double.IsInfinity(e) ? y[i] == e : Math.Abs(y[i] - e) <= 1e-5 + (1e-5 * Math.Abs(e));
+            Assert.True(same, $"average {i}: {y[i]} vs {e}, {where}");
+        }
+    }
+}
