@@ -52,8 +52,15 @@ internal static unsafe partial class WindowReduce
     /// <summary>Whether channels-first float max pooling of <paramref name="g"/> runs on <see cref="RegisterRowPlanes{TRed}"/> (for tests).</summary>
     internal static bool TakesRegisterRows(in PoolGeometry g) => !WholePlanes<float>(g) && RegisterRowsPay<float, MaxReducer<float>>(g);
 
-    /// <summary>Scratch of <see cref="RegisterRowPlanes{TRed}"/>: the padded rows of horizontal results, one block of suffixes, the row parts of the divisors.</summary>
-    private static long RegisterRowsScratch(in PoolGeometry g) => ((((long)g.H.Out + (2L * g.H.Kernel)) * 4 * 64) + (4L * g.H.Out));
+    /// <summary>
+    /// Scratch of a <see cref="RegisterRowPlan"/>: the padded rows of horizontal results, one block of suffixes, the row
+    /// parts of the divisors and an output plane to stream from.
+    /// </summary>
+    private static long RegisterRowsScratch(in PoolGeometry g) =>
+        ((((long)g.H.Out + (2L * g.H.Kernel)) * 4 * 64) + (4L * g.H.Out) + 64 + (4L * g.OutputPlane) + 63) & ~63L;
+
+    /// <summary>Outputs at least this large (bytes) go to memory with streaming stores from an output plane built in scratch (they would not stay in the cache anyway).</summary>
+    private const long StreamOutputBytes = 16L << 20;
 
     private static void ForwardRegisterRows<TRed>(in PoolGeometry g, float* x, float* y, Divisor divisor)
         where TRed : IReducer<float>
@@ -62,7 +69,7 @@ internal static unsafe partial class WindowReduce
         Workers.For((int)((long)g.N * g.C), g.InputLength + g.OutputLength, &RegisterRowPlanes<TRed>, &job);
     }
 
-    /// <summary>What every plane of a call shares: sizes, the load and store masks, the shift permutes and the column divisors.</summary>
+    /// <summary>What every plane of a call shares: sizes, masks, shift permutes, divisors and the scratch.</summary>
     private struct RegisterRowPlan
     {
         public int Width;
@@ -79,15 +86,19 @@ internal static unsafe partial class WindowReduce
         public Vector512<int>* Shifts;        // 16: lane l takes lane l + s of the pair (this vector, the next)
         public Vector512<float>* ColumnParts; // 4: the column's part of each output's divisor
         public int* RowParts;                 // HOut
+        public Vector512<float>* HRows;       // HOut + KH − 1 padded rows of horizontal results, 4 vectors each
+        public Vector512<float>* Suffix;      // KH rows of 4 vectors
+        public float* Stage;                  // one output plane, for streaming stores
         public Divisor Divisor;
     }
 
-    /// <summary>Planes [p0, p1).</summary>
-    private static void RegisterRowPlanes<TRed>(int p0, int p1, void* state)
+    /// <summary>
+    /// The plan for <paramref name="g"/> (as channels-first planes) in <paramref name="scratch"/> (<see cref="RegisterRowsScratch"/> bytes,
+    /// 64-byte aligned), with its tables in <paramref name="tables"/> (12 vectors) and <paramref name="shifts"/> (16).
+    /// </summary>
+    private static RegisterRowPlan RegisterRowPlanOf<TRed>(in PoolGeometry g, Divisor divisor, byte* scratch, Vector512<float>* tables, Vector512<int>* shifts)
         where TRed : IReducer<float>
     {
-        ref Job job = ref Unsafe.AsRef<Job>(state);
-        var g = job.G;
         var plan = new RegisterRowPlan
         {
             Width = g.W.In,
@@ -99,20 +110,18 @@ internal static unsafe partial class WindowReduce
             PadLeft = g.W.PadBegin,
             PadTop = g.H.PadBegin,
             Pad = Vector512.Create(TRed.SeedWithFirst ? float.NegativeInfinity : -0f),
-            Divisor = job.Divisor,
+            Divisor = divisor,
+            LoadMasks = tables,
+            StoreMasks = tables + 4,
+            ColumnParts = tables + 8,
+            Shifts = shifts,
         };
 
-        // Scratch: the padded rows of horizontal results, the suffixes of a block, the row parts of the divisors.
         int rows = plan.HOut + plan.KH - 1;
-        var hRows = (Vector512<float>*)ThreadScratch.Get(RegisterRowsScratch(g), inner: false);
-        var suffix = hRows + ((long)rows * 4);
-        var tables = stackalloc Vector512<float>[12];
-        var shifts = stackalloc Vector512<int>[16];
-        plan.LoadMasks = tables;
-        plan.StoreMasks = tables + 4;
-        plan.ColumnParts = tables + 8;
-        plan.Shifts = shifts;
-        plan.RowParts = (int*)(suffix + (4L * plan.KH));
+        plan.HRows = (Vector512<float>*)scratch;
+        plan.Suffix = plan.HRows + ((long)rows * 4);
+        plan.RowParts = (int*)(plan.Suffix + (4L * plan.KH));
+        plan.Stage = (float*)(((nint)(plan.RowParts + plan.HOut) + 63) & ~(nint)63);
         var lanes = Vector512<int>.Indices;
         float* parts = stackalloc float[16];
         for (int j = 0; j < 4; j++)
@@ -123,7 +132,7 @@ internal static unsafe partial class WindowReduce
             for (int l = 0; l < 16; l++)
             {
                 int o = (16 * j) + l;
-                parts[l] = o < plan.WOut ? AxisSpan.Of(g.W, job.Divisor.Mode, o).Part : 1;
+                parts[l] = o < plan.WOut ? AxisSpan.Of(g.W, divisor.Mode, o).Part : 1;
             }
 
             plan.ColumnParts[j] = Vector512.Load(parts);
@@ -136,7 +145,7 @@ internal static unsafe partial class WindowReduce
 
         for (int o = 0; o < plan.HOut; o++)
         {
-            plan.RowParts[o] = AxisSpan.Of(g.H, job.Divisor.Mode, o).Part;
+            plan.RowParts[o] = AxisSpan.Of(g.H, divisor.Mode, o).Part;
         }
 
         // The padding rows, filled once for every plane.
@@ -144,25 +153,71 @@ internal static unsafe partial class WindowReduce
         {
             if (t < plan.PadTop || t >= plan.PadTop + plan.Height)
             {
-                hRows[(4 * t) + 0] = hRows[(4 * t) + 1] = hRows[(4 * t) + 2] = hRows[(4 * t) + 3] = plan.Pad;
+                var row = plan.HRows + (4L * t);
+                row[0] = row[1] = row[2] = row[3] = plan.Pad;
             }
         }
 
+        return plan;
+    }
+
+    /// <summary>Planes [p0, p1).</summary>
+    private static void RegisterRowPlanes<TRed>(int p0, int p1, void* state)
+        where TRed : IReducer<float>
+    {
+        ref Job job = ref Unsafe.AsRef<Job>(state);
+        var g = job.G;
+        var tables = stackalloc Vector512<float>[12];
+        var shifts = stackalloc Vector512<int>[16];
+        var plan = RegisterRowPlanOf<TRed>(g, job.Divisor, ThreadScratch.Get(RegisterRowsScratch(g), inner: true), tables, shifts);
+        bool stream = g.OutputLength * sizeof(float) >= StreamOutputBytes;
         long inPlane = g.InputPlane, outPlane = g.OutputPlane;
         for (int p = p0; p < p1; p++)
         {
             float* xp = (float*)job.X + (p * inPlane), yp = (float*)job.Y + (p * outPlane);
-            if (!TRed.IsMax || !RegisterRowPlane<NaNFreeMaxReducer<float>>(xp, yp, plan, hRows, suffix, checkNaN: true))
+            RegisterRowPlane<TRed>(xp, stream ? plan.Stage : yp, plan);
+            if (stream)
             {
-                RegisterRowPlane<TRed>(xp, yp, plan, hRows, suffix, checkNaN: false);
+                StreamOut(plan.Stage, yp, (int)outPlane);
             }
         }
     }
 
-    /// <summary>One plane; with <paramref name="checkNaN"/>, returns false (having written nothing) when the plane holds a NaN.</summary>
-    private static bool RegisterRowPlane<TRed>(float* xp, float* yp, in RegisterRowPlan plan, Vector512<float>* hRows, Vector512<float>* suffix, bool checkNaN)
+    /// <summary>One plane: max with the one-instruction maximum while the plane holds no NaN, and with the exact rule otherwise.</summary>
+    private static void RegisterRowPlane<TRed>(float* xp, float* yp, in RegisterRowPlan plan)
         where TRed : IReducer<float>
     {
+        if (!TRed.IsMax || !RegisterRowPlane<NaNFreeMaxReducer<float>>(xp, yp, plan, checkNaN: true))
+        {
+            RegisterRowPlane<TRed>(xp, yp, plan, checkNaN: false);
+        }
+    }
+
+    /// <summary><paramref name="length"/> floats from <paramref name="from"/> to <paramref name="to"/>, aligned 64-byte blocks with streaming stores.</summary>
+    private static void StreamOut(float* from, float* to, int length)
+    {
+        int i = 0;
+        for (; i < length && ((nint)(to + i) & 63) != 0; i++)
+        {
+            to[i] = from[i];
+        }
+
+        for (; i + 16 <= length; i += 16)
+        {
+            Avx512F.StoreAlignedNonTemporal(to + i, Vector512.Load(from + i));
+        }
+
+        for (; i < length; i++)
+        {
+            to[i] = from[i];
+        }
+    }
+
+    /// <summary>One plane with <typeparamref name="TRed"/>; with <paramref name="checkNaN"/>, returns false (having written nothing) when the plane holds a NaN.</summary>
+    private static bool RegisterRowPlane<TRed>(float* xp, float* yp, in RegisterRowPlan plan, bool checkNaN)
+        where TRed : IReducer<float>
+    {
+        var hRows = plan.HRows;
         var pad = plan.Pad;
         Vector512<float> m0 = plan.LoadMasks[0], m1 = plan.LoadMasks[1], m2 = plan.LoadMasks[2], m3 = plan.LoadMasks[3];
         var bad = Vector512<float>.Zero;
@@ -244,18 +299,19 @@ internal static unsafe partial class WindowReduce
             return false;
         }
 
-        VanHerkRows<TRed>(yp, plan, hRows, suffix);
+        VanHerkRows<TRed>(yp, plan);
         return true;
     }
 
     /// <summary>
-    /// The vertical pass: output row o reduces padded rows o .. o + KH − 1 of <paramref name="hRows"/>. Rows are cut into
+    /// The vertical pass: output row o reduces padded rows o .. o + KH − 1 of the plan's horizontal results. Rows are cut into
     /// blocks of KH; a window starting inside a block is the block's suffix from its start joined with the next block's
     /// prefix, which grows by one row per output.
     /// </summary>
-    private static void VanHerkRows<TRed>(float* yp, in RegisterRowPlan plan, Vector512<float>* hRows, Vector512<float>* suffix)
+    private static void VanHerkRows<TRed>(float* yp, in RegisterRowPlan plan)
         where TRed : IReducer<float>
     {
+        Vector512<float>* hRows = plan.HRows, suffix = plan.Suffix;
         int kh = plan.KH, hOut = plan.HOut;
         for (int b0 = 0; b0 < hOut; b0 += kh)
         {

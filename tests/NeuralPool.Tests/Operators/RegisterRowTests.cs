@@ -70,6 +70,44 @@ public class RegisterRowTests
         }
     }
 
+    [Fact]
+    public void LargeOutputs_StreamedAsComputed()
+    {
+        // Outputs of 16 MB and more are built a plane at a time in scratch and streamed out: the same values as the same
+        // planes pooled in a small call, into an output that starts off the 64-byte grid (scalar head and tail).
+        int[] shape = [1, 1344, 56, 56];
+        long length = shape.Aggregate(1L, (a, b) => a * b);
+        var rng = new Random(11);
+        var x = new float[length];
+        for (long i = 0; i < length; i++)
+        {
+            x[i] = (float)((rng.NextDouble() * 8) - 4);
+        }
+
+        var g = PoolGeometry.Torch(shape, TensorLayout.ChannelsFirst, 2, [7], [1], [3], [], false, TorchPoolKind.Max);
+        var ga = PoolGeometry.Torch(shape, TensorLayout.ChannelsFirst, 2, [7], [1], [3], [], false, TorchPoolKind.Average);
+        var max = new float[g.OutputLength + 1];
+        var avg = new float[g.OutputLength + 1];
+        MaxPool.Forward(g, x, max.AsSpan(1));
+        AvgPool.Forward(ga, x, avg.AsSpan(1), countIncludePad: false);
+        int plane = 56 * 56;
+        foreach (int first in new[] { 0, 700, 1340 })
+        {
+            int[] few = [1, 4, 56, 56];
+            var input = x.AsSpan(first * plane, 4 * plane);
+            var small = new float[4 * plane];
+            MaxPool.Forward(PoolGeometry.Torch(few, TensorLayout.ChannelsFirst, 2, [7], [1], [3], [], false, TorchPoolKind.Max), input, small);
+            Assert.True(small.AsSpan().SequenceEqual(max.AsSpan(1 + (first * plane), 4 * plane)), $"max, planes {first}..{first + 3}");
+            AvgPool.Forward(PoolGeometry.Torch(few, TensorLayout.ChannelsFirst, 2, [7], [1], [3], [], false, TorchPoolKind.Average), input, small, countIncludePad: false);
+            Assert.True(small.AsSpan().SequenceEqual(avg.AsSpan(1 + (first * plane), 4 * plane)), $"average, planes {first}..{first + 3}");
+        }
+
+        Assert.Equal(0f, max[0]);
+        Assert.Equal(0f, avg[0]);
+        var one = NaiveOracle.TorchMaxPool(x.AsSpan(0, plane).ToArray().Select(v => (double)v).ToArray(), [1, 1, 56, 56], [7, 7], [1, 1], [3, 3]);
+        Assert.True(one.Values.SequenceEqual(max.AsSpan(1, plane).ToArray().Select(v => (double)v)), "max, plane 0 against the oracle");
+    }
+
     private static double[] Make(string data, long length, Random rng)
     {
         if (data != "SignedZeros")
