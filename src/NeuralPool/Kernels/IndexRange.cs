@@ -38,7 +38,7 @@ internal static unsafe class IndexRange
     }
 
     /// <summary>
-    /// True when every index of a channels-last 2-D index tensor lies in <c>[-1, end(oh))</c>, where end(oh) is the
+    /// True when every index of a 2-D index tensor (runs of one output row: Wo·C indices channels-last, Wo channels-first) lies in <c>[-1, end(oh))</c>, where end(oh) is the
     /// end of the input rows that output row oh's window reaches (<see cref="RowBands"/>): then every index is valid
     /// and output row oh writes only input rows below that end, which the banded scatter relies on. False says
     /// nothing about validity: the plain range check decides then.
@@ -59,7 +59,7 @@ internal static unsafe class IndexRange
         long length = job.RunLength;
         for (int r = r0; r < r1; r++)
         {
-            // Run r holds the indices of output row r % Ho of one batch element: all in [-1, end · W).
+            // Run r holds the indices of output row r % Ho (of one batch element, or one plane): all in [-1, end · W).
             ulong limit = ((ulong)job.Bands.End(r % job.Bands.HOut) * (ulong)job.Bands.W) + 1;
             if (!Within(job.Indices + (r * length), length, limit))
             {
@@ -122,9 +122,9 @@ internal readonly record struct RowBands(int HIn, int HOut, int W, int Stride, i
     /// <summary>The end (exclusive) of the input rows output row <paramref name="oh"/>'s window reaches.</summary>
     public int End(int oh) => Math.Clamp((oh * Stride) - Pad + Reach, 0, HIn);
 
-    /// <summary>The bands of a channels-last 2-D geometry (one depth slice and tap), or null for any other.</summary>
+    /// <summary>The bands of a 2-D geometry (one depth slice and tap), or null for any other.</summary>
     public static RowBands? Of(in NeuralPool.Geometry.PoolGeometry g) =>
-        g.Layout == NeuralPool.TensorLayout.ChannelsLast && g.D.In == 1 && g.D.Out == 1 && !g.H.Adaptive && g.H.Out > 0 && g.W.Out > 0 && g.C > 0
+        g.D.In == 1 && g.D.Out == 1 && !g.H.Adaptive && g.H.Out > 0 && g.W.Out > 0 && g.C > 0
             ? new RowBands(g.H.In, g.H.Out, g.W.In, g.H.Stride, g.H.PadBegin, ((g.H.Kernel - 1) * g.H.Dilation) + 1)
             : null;
 }

@@ -29,7 +29,7 @@ internal static unsafe class Scatter
         public bool Add;
         public Divisor Divisor;
 
-        /// <summary>Channels-last gradients whose indices stay in their row bands: rows are cleared just before the first output row that can write them.</summary>
+        /// <summary>Gradients whose indices stay in their row bands: rows are cleared just before the first output row that can write them.</summary>
         public RowBands Bands;
         public bool Banded;
     }
@@ -58,7 +58,7 @@ internal static unsafe class Scatter
     /// <param name="indices">Plane-local destinations, already checked to lie in [-1, dstPlane).</param>
     /// <param name="dst">Destination, overwritten.</param>
     /// <param name="add">True to add (gradients), false to assign (unpooling).</param>
-    /// <param name="bands">Channels-last 2-D gradients only: the row bands every index has been checked to stay in (<see cref="IndexRange.WithinRowBands"/>).</param>
+    /// <param name="bands">2-D gradients only: the row bands every index has been checked to stay in (<see cref="IndexRange.WithinRowBands"/>).</param>
     public static void ByIndex<T>(TensorLayout layout, int n, int c, long srcPlane, long dstPlane,
         ReadOnlySpan<T> src, ReadOnlySpan<long> indices, Span<T> dst, bool add, RowBands? bands = null)
         where T : unmanaged, INumber<T>
@@ -68,13 +68,50 @@ internal static unsafe class Scatter
         fixed (T* d = dst)
         {
             var job = new Job { Layout = layout, C = c, SrcPlane = srcPlane, DstPlane = dstPlane, Src = s, Indices = ix, Dst = d, Add = add };
-            if (bands is { } b && add && layout == TensorLayout.ChannelsLast)
+            if (bands is { } b && add)
             {
                 job.Bands = b;
                 job.Banded = true;
             }
 
             Workers.For(Items(layout, n, c), src.Length + dst.Length, &ByIndexItems<T>, &job);
+        }
+    }
+
+    /// <summary><c>dp[ix[o]] += s[o]</c> for o in [o, end), in program order (two outputs with one destination both add); index -1 is skipped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScatterAddRun<T>(long* ix, T* s, T* dp, long o, long end)
+        where T : unmanaged, INumber<T>
+    {
+        for (; o + 4 <= end; o += 4)
+        {
+            long a0 = ix[o], a1 = ix[o + 1], a2 = ix[o + 2], a3 = ix[o + 3];
+            if ((a0 | a1 | a2 | a3) >= 0)
+            {
+                dp[a0] += s[o];
+                dp[a1] += s[o + 1];
+                dp[a2] += s[o + 2];
+                dp[a3] += s[o + 3];
+                continue;
+            }
+
+            for (long k = o; k < o + 4; k++)
+            {
+                long i = ix[k];
+                if (i >= 0)
+                {
+                    dp[i] += s[k];
+                }
+            }
+        }
+
+        for (; o < end; o++)
+        {
+            long i = ix[o];
+            if (i >= 0)
+            {
+                dp[i] += s[o];
+            }
         }
     }
 
@@ -93,41 +130,38 @@ internal static unsafe class Scatter
             if (first)
             {
                 T* dp = d + (item * dstPlane);
-                new Span<T>(dp, checked((int)dstPlane)).Clear();
                 long o = item * srcPlane, end = o + srcPlane;
+                if (job.Banded)
+                {
+                    // As the channels-last banded scatter: each input row is cleared just before the first output row
+                    // that can write it, so the rows being written stay in the first-level cache.
+                    RowBands bands = job.Bands;
+                    long perRow = srcPlane / bands.HOut;
+                    int cleared = 0;
+                    for (int oh = 0; oh < bands.HOut; oh++, o += perRow)
+                    {
+                        int reach = bands.End(oh);
+                        if (reach > cleared)
+                        {
+                            new Span<T>(dp + ((long)cleared * bands.W), (reach - cleared) * bands.W).Clear();
+                            cleared = reach;
+                        }
+
+                        ScatterAddRun(ix, s, dp, o, o + perRow);
+                    }
+
+                    if (cleared < bands.HIn)
+                    {
+                        new Span<T>(dp + ((long)cleared * bands.W), (bands.HIn - cleared) * bands.W).Clear();
+                    }
+
+                    continue;
+                }
+
+                new Span<T>(dp, checked((int)dstPlane)).Clear();
                 if (add)
                 {
-                    // In program order, so two outputs of one plane that share a destination both add.
-                    for (; o + 4 <= end; o += 4)
-                    {
-                        long a0 = ix[o], a1 = ix[o + 1], a2 = ix[o + 2], a3 = ix[o + 3];
-                        if ((a0 | a1 | a2 | a3) >= 0)
-                        {
-                            dp[a0] += s[o];
-                            dp[a1] += s[o + 1];
-                            dp[a2] += s[o + 2];
-                            dp[a3] += s[o + 3];
-                            continue;
-                        }
-
-                        for (long k = o; k < o + 4; k++)
-                        {
-                            long i = ix[k];
-                            if (i >= 0)
-                            {
-                                dp[i] += s[k];
-                            }
-                        }
-                    }
-
-                    for (; o < end; o++)
-                    {
-                        long i = ix[o];
-                        if (i >= 0)
-                        {
-                            dp[i] += s[o];
-                        }
-                    }
+                    ScatterAddRun(ix, s, dp, o, end);
                 }
                 else
                 {

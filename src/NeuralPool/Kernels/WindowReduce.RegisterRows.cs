@@ -181,6 +181,11 @@ internal static unsafe partial class WindowReduce
                 StreamOut(plan.Stage, yp, (int)outPlane);
             }
         }
+
+        if (stream)
+        {
+            Sse.StoreFence(); // streaming stores are weakly ordered: done before the caller reads them
+        }
     }
 
     /// <summary>One plane: max with the one-instruction maximum while the plane holds no NaN, and with the exact rule otherwise.</summary>

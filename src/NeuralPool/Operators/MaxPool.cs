@@ -63,10 +63,11 @@ public static class MaxPool
                 local = decoded;
             }
 
-            // Channels-last: one pass checks the range and the row bands together; only when it fails does the plain
-            // range check run (it names the culprit of an invalid index; valid indices outside their band scatter unbanded).
+            // 2-D: one pass checks the range and the row bands together; only when it fails does the plain range check
+            // run (it names the culprit of an invalid index; valid indices outside their band scatter unbanded).
             RowBands? bands = RowBands.Of(geometry);
-            if (bands is { } b && IndexRange.WithinRowBands(local, b, (long)geometry.W.Out * geometry.C))
+            long run = geometry.Layout == TensorLayout.ChannelsLast ? (long)geometry.W.Out * geometry.C : geometry.W.Out;
+            if (bands is { } b && IndexRange.WithinRowBands(local, b, run))
             {
                 Scatter.ByIndex(geometry.Layout, geometry.N, geometry.C, geometry.OutputPlane, geometry.InputPlane, gradOutput, local, gradInput, add: true, bands);
                 return;
