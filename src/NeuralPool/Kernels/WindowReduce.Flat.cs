@@ -266,10 +266,11 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>
-    /// One plane of 3 x 3, stride 1, padding 1 pooling with rows of 17 to 48 floats (<see cref="Same3Layout"/>): the vertical
-    /// reduction of three rows is done in registers, each vector's neighbours are two-register permutes, and nothing but
-    /// the input and the output goes through memory. Taps are combined in window order, earlier ones as the accumulator:
-    /// maxps keeps its second operand on equality, so the earlier of equal values (+0 and −0) stays; sums pad with −0,
+    /// One plane of 3 x 3, stride 1, padding 1 pooling with rows of 17 to 48 floats (<see cref="Same3Layout"/>): each input
+    /// row is reduced across its windows' columns once (neighbours from two-register permutes), three such rows make an
+    /// output row, and nothing but the input and the output goes through memory. Rows before columns, and in each
+    /// combination the earlier taps as the accumulator: maxps keeps its second operand on equality, so the first of equal
+    /// values in PyTorch's row-major order (+0 and −0) stays; sums pad with −0,
     /// which leaves every sum as it is, and are divided by <paramref name="divisors"/> (<see cref="Same3Divisors"/>).
     /// With <paramref name="checkNaN"/>, returns false when the plane holds a NaN (the caller computes it again exactly).
     /// </summary>
@@ -300,28 +301,22 @@ internal static unsafe partial class WindowReduce
         var pad = Vector512.Create(TRed.SeedWithFirst ? float.NegativeInfinity : -0f);
         int w = layout.Width, tail = w - 16;
         bool three = TRow.Three;
+        var bad = Vector512<float>.Zero;
+
+        // Each input row is reduced across its three columns once; an output row then combines three of those, earlier rows first.
         Vector512<float> pA = pad, pB = pad, pZ = pad;                              // the row above (padding above row 0)
-        Vector512<float> cA = Vector512.Load(xp), cB = three ? Vector512.Load(xp + 16) : pad, cZ = Vector512.Load(xp + tail);
-        var bad = checkNaN ? Avx512F.CompareUnordered(cA, cZ) | Avx512F.CompareUnordered(cB, cB) : Vector512<float>.Zero;
+        Same3Row<TRed>(xp, layout, three, pad, checkNaN, out var cA, out var cB, out var cZ, out var nan);
+        bad |= nan;
         for (int r = 0; r < h; r++)
         {
             Vector512<float> nA = pad, nB = pad, nZ = pad;                          // the row below (padding below the last row)
             if (r + 1 < h)
             {
-                float* next = xp + ((long)(r + 1) * w);
-                nA = Vector512.Load(next);
-                nZ = Vector512.Load(next + tail);
-                nB = three ? Vector512.Load(next + 16) : pad;
-                if (checkNaN)
-                {
-                    bad |= Avx512F.CompareUnordered(nA, nZ) | Avx512F.CompareUnordered(nB, nB);
-                }
+                Same3Row<TRed>(xp + ((long)(r + 1) * w), layout, three, pad, checkNaN, out nA, out nB, out nZ, out nan);
+                bad |= nan;
             }
 
-            Vector512<float> a = TRed.Combine(TRed.Combine(pA, cA), nA), z = TRed.Combine(TRed.Combine(pZ, cZ), nZ);
-            Vector512<float> b = three ? TRed.Combine(TRed.Combine(pB, cB), nB) : pad;
-            Vector512<float> outA = TRed.Combine(TRed.Combine(Avx512F.PermuteVar16x32x2(a, layout.ALeft, pad), a), Avx512F.PermuteVar16x32x2(a, layout.ARight, three ? b : z));
-            Vector512<float> outZ = TRed.Combine(TRed.Combine(Avx512F.PermuteVar16x32x2(z, layout.ZLeft, three ? b : a), z), Avx512F.PermuteVar16x32x2(z, layout.ZRight, pad));
+            Vector512<float> outA = TRed.Combine(TRed.Combine(pA, cA), nA), outZ = TRed.Combine(TRed.Combine(pZ, cZ), nZ);
             int k = r == 0 ? 0 : r == h - 1 ? 6 : 3;
             float* y = yp + ((long)r * w);
             if (divisors != null)
@@ -334,14 +329,30 @@ internal static unsafe partial class WindowReduce
             outZ.Store(y + tail);
             if (three)
             {
-                Vector512<float> outB = TRed.Combine(TRed.Combine(Avx512F.PermuteVar16x32x2(b, layout.BLeft, a), b), Avx512F.PermuteVar16x32x2(b, layout.BRight, z));
+                Vector512<float> outB = TRed.Combine(TRed.Combine(pB, cB), nB);
                 (divisors != null ? outB / divisors[k + 1] : outB).Store(y + 16);
             }
 
             (pA, pB, pZ, cA, cB, cZ) = (cA, cB, cZ, nA, nB, nZ);
         }
 
-        return bad == Vector512<float>.Zero;
+        return !checkNaN || bad == Vector512<float>.Zero;
+    }
+
+    /// <summary>
+    /// The row at <paramref name="x"/> reduced across each output column's three taps (left neighbour, itself, right
+    /// neighbour; padding past the ends), as the A, B and Z vectors of <see cref="Same3Layout"/>; with <paramref name="checkNaN"/>, its NaN lanes in <paramref name="nan"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Same3Row<TRed>(float* x, in Same3Layout layout, bool three, Vector512<float> pad, bool checkNaN,
+        out Vector512<float> a, out Vector512<float> b, out Vector512<float> z, out Vector512<float> nan)
+        where TRed : IReducer<float>
+    {
+        Vector512<float> xa = Vector512.Load(x), xb = three ? Vector512.Load(x + 16) : pad, xz = Vector512.Load(x + layout.Width - 16);
+        nan = checkNaN ? Avx512F.CompareUnordered(xa, xz) | Avx512F.CompareUnordered(xb, xb) : Vector512<float>.Zero;
+        a = TRed.Combine(TRed.Combine(Avx512F.PermuteVar16x32x2(xa, layout.ALeft, pad), xa), Avx512F.PermuteVar16x32x2(xa, layout.ARight, three ? xb : xz));
+        z = TRed.Combine(TRed.Combine(Avx512F.PermuteVar16x32x2(xz, layout.ZLeft, three ? xb : xa), xz), Avx512F.PermuteVar16x32x2(xz, layout.ZRight, pad));
+        b = three ? TRed.Combine(TRed.Combine(Avx512F.PermuteVar16x32x2(xb, layout.BLeft, xa), xb), Avx512F.PermuteVar16x32x2(xb, layout.BRight, xz)) : pad;
     }
 
     /// <summary>The vertical pass of a flattened plane into <paramref name="v"/>; with <paramref name="checkNaN"/>, whether a reduced input is NaN.</summary>

@@ -8,7 +8,7 @@ namespace NeuralPool.Tests.Operators;
 /// Channels-first 3 x 3, stride 1, padding 1 max and average pooling of float planes with rows of 17 to 48 elements
 /// (Inception's pooling), which runs with every row in two or three 512-bit registers: every such width, short and tall planes,
 /// ties, NaN (max: the plane is then computed again with the exact rule) and -inf, both padding rules and a divisor
-/// override, against the oracle; and the sign of zero, which follows the first of equal values as PyTorch's scan does.
+/// override, against the oracle; and the sign of zero, which follows the first of equal values in row-major order as PyTorch's scan does.
 /// </summary>
 public class Same3PlaneTests
 {
@@ -55,6 +55,37 @@ public class Same3PlaneTests
                     double e = avg.Values[i];
                     bool same = double.IsInfinity(e) ? ya[i] == e : Math.Abs(ya[i] - e) <= 1e-5 + (1e-5 * Math.Abs(e));
                     Assert.True(same, $"average (count_include_pad {includePad}, divisor {overrideBy}) {i}: {ya[i]} vs {e}, width {width}, height {height}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void SignedZerosAmongNegatives_MatchTheOracleBitForBit()
+    {
+        // Zeros of both signs among negative values: a window whose maximum is zero holds zeros of both signs in different
+        // rows and columns, and the first in row-major order decides the sign, as in PyTorch's scan (this kernel's widths).
+        var rng = new Random(17);
+        for (int width = 17; width <= 48; width++)
+        {
+            foreach (int height in new[] { 2, 3, 7 })
+            {
+                int[] cf = [1, 2, height, width];
+                var x = new double[2 * height * width];
+                for (int i = 0; i < x.Length; i++)
+                {
+                    int r = rng.Next(4);
+                    x[i] = r == 0 ? 0.0 : r == 1 ? -0.0 : -rng.Next(1, 3);
+                }
+
+                var g = PoolGeometry.Torch(cf, TensorLayout.ChannelsFirst, 2, [3], [1], [1], [], false, TorchPoolKind.Max);
+                var expected = NaiveOracle.TorchMaxPool(x, cf, [3, 3], [1, 1], [1, 1]).Values;
+                var y = new float[g.OutputLength];
+                MaxPool.Forward(g, Harness.ToLibrary<float>(x, cf, TensorLayout.ChannelsFirst), y);
+                for (int i = 0; i < y.Length; i++)
+                {
+                    Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(y[i]),
+                        $"width {width}, height {height}, output {i}: {y[i]} vs {expected[i]} (signs {float.IsNegative(y[i])} / {double.IsNegative(expected[i])})");
                 }
             }
         }
