@@ -78,6 +78,17 @@ internal static unsafe partial class WindowReduce
                     ForwardRegisterRows<SumReducer<float>>(g, (float*)x, (float*)y, divisor);
                 }
             }
+            else if (ShortRowsPay<T, TRed>(g))
+            {
+                if (TRed.IsMax)
+                {
+                    ForwardShortRows<MaxReducer<float>>(g, (float*)x, (float*)y, divisor);
+                }
+                else
+                {
+                    ForwardShortRows<SumReducer<float>>(g, (float*)x, (float*)y, divisor);
+                }
+            }
             else if (FlatPays<T>(g))
             {
                 ForwardFlat<T, TRed>(g, x, y, divisor);
