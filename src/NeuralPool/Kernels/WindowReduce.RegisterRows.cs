@@ -169,7 +169,7 @@ internal static unsafe partial class WindowReduce
         var g = job.G;
         var tables = stackalloc Vector512<float>[12];
         var shifts = stackalloc Vector512<int>[16];
-        var plan = RegisterRowPlanOf<TRed>(g, job.Divisor, ThreadScratch.Get(RegisterRowsScratch(g), inner: true), tables, shifts);
+        var plan = RegisterRowPlanOf<TRed>(g, job.Divisor, ThreadScratch.Get(RegisterRowsScratch(g), inner: false), tables, shifts);
         bool stream = g.OutputLength * sizeof(float) >= StreamOutputBytes;
         long inPlane = g.InputPlane, outPlane = g.OutputPlane;
         for (int p = p0; p < p1; p++)
