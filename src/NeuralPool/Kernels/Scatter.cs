@@ -133,28 +133,7 @@ internal static unsafe class Scatter
                 long o = item * srcPlane, end = o + srcPlane;
                 if (job.Banded)
                 {
-                    // As the channels-last banded scatter: each input row is cleared just before the first output row
-                    // that can write it, so the rows being written stay in the first-level cache.
-                    RowBands bands = job.Bands;
-                    long perRow = srcPlane / bands.HOut;
-                    int cleared = 0;
-                    for (int oh = 0; oh < bands.HOut; oh++, o += perRow)
-                    {
-                        int reach = bands.End(oh);
-                        if (reach > cleared)
-                        {
-                            new Span<T>(dp + ((long)cleared * bands.W), (reach - cleared) * bands.W).Clear();
-                            cleared = reach;
-                        }
-
-                        ScatterAddRun(ix, s, dp, o, o + perRow);
-                    }
-
-                    if (cleared < bands.HIn)
-                    {
-                        new Span<T>(dp + ((long)cleared * bands.W), (bands.HIn - cleared) * bands.W).Clear();
-                    }
-
+                    BandedScatterAdd(dp, ix, s, o, job.Bands, srcPlane / job.Bands.HOut, 1, 0, 1);
                     continue;
                 }
 
@@ -185,31 +164,7 @@ internal static unsafe class Scatter
             int width = c1 - c0;
             if (job.Banded)
             {
-                // Output row oh writes only input rows below End(oh): each row is cleared just before the first output
-                // row that can write it, so the rows being written stay in the cache (program order is unchanged).
-                RowBands bands = job.Bands;
-                long rowPositions = bands.W, perRow = srcPlane / bands.HOut;
-                int cleared = 0;
-                for (int oh = 0; oh < bands.HOut; oh++)
-                {
-                    int end = bands.End(oh);
-                    if (end > cleared)
-                    {
-                        ClearChannels(dn + (cleared * rowPositions * cn), (end - cleared) * rowPositions, cn, c0, c1);
-                        cleared = end;
-                    }
-
-                    for (long q = 0; q < perRow; q++, at += cn)
-                    {
-                        ScatterAddRow(ix + at, s + at, dc, cn, width);
-                    }
-                }
-
-                if (cleared < bands.HIn)
-                {
-                    ClearChannels(dn + (cleared * rowPositions * cn), (bands.HIn - cleared) * rowPositions, cn, c0, c1);
-                }
-
+                BandedScatterAdd(dn, ix, s, at, job.Bands, srcPlane / job.Bands.HOut, cn, c0, c1);
                 continue;
             }
 
@@ -237,6 +192,49 @@ internal static unsafe class Scatter
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The banded scatter-add of one work item, whose indices stay in their row bands: output row oh writes only input
+    /// rows below End(oh), so each input row is cleared just before the first output row that can write it and the rows
+    /// being written stay in the cache (program order is unchanged). <paramref name="dn"/> is the item's plane
+    /// (channels [<paramref name="c0"/>, <paramref name="c1"/>) of <paramref name="cn"/>; a channels-first plane is
+    /// one channel of one), <paramref name="at"/> its first output's element, <paramref name="perRow"/> the output
+    /// positions of a row.
+    /// </summary>
+    private static void BandedScatterAdd<T>(T* dn, long* ix, T* s, long at, RowBands bands, long perRow, int cn, int c0, int c1)
+        where T : unmanaged, INumber<T>
+    {
+        long rowPositions = bands.W;
+        T* dc = dn + c0;
+        int width = c1 - c0, cleared = 0;
+        for (int oh = 0; oh < bands.HOut; oh++)
+        {
+            int end = bands.End(oh);
+            if (end > cleared)
+            {
+                ClearChannels(dn + (cleared * rowPositions * cn), (end - cleared) * rowPositions, cn, c0, c1);
+                cleared = end;
+            }
+
+            if (cn == 1)
+            {
+                // One channel: the row's outputs are consecutive.
+                ScatterAddRun(ix, s, dc, at, at + perRow);
+                at += perRow;
+                continue;
+            }
+
+            for (long q = 0; q < perRow; q++, at += cn)
+            {
+                ScatterAddRow(ix + at, s + at, dc, cn, width);
+            }
+        }
+
+        if (cleared < bands.HIn)
+        {
+            ClearChannels(dn + (cleared * rowPositions * cn), (bands.HIn - cleared) * rowPositions, cn, c0, c1);
         }
     }
 

@@ -93,7 +93,7 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>
-    /// The plan for <paramref name="g"/> (as channels-first planes) in <paramref name="scratch"/> (<see cref="RegisterRowsScratch"/> bytes,
+    /// The plan for the planes of <paramref name="g"/> in <paramref name="scratch"/> (<see cref="RegisterRowsScratch"/> bytes,
     /// 64-byte aligned), with its tables in <paramref name="tables"/> (12 vectors) and <paramref name="shifts"/> (16).
     /// </summary>
     private static RegisterRowPlan RegisterRowPlanOf<TRed>(in PoolGeometry g, Divisor divisor, byte* scratch, Vector512<float>* tables, Vector512<int>* shifts)

@@ -102,6 +102,33 @@ internal static class Harness
     /// <summary>Relative tolerance of averages and gradients for T.</summary>
     public static double Tolerance<T>() => typeof(T) == typeof(float) ? 1e-5 : 1e-12;
 
+    /// <summary>
+    /// Asserts float max values equal to the oracle's (NaN where it is NaN); with <paramref name="signOfZero"/>, bit for bit,
+    /// so a zero must also have the oracle's sign (PyTorch's first of equal values in row-major order).
+    /// </summary>
+    public static void AssertMax(double[] expected, float[] y, bool signOfZero, string where)
+    {
+        Assert.Equal(expected.Length, y.Length);
+        for (int i = 0; i < y.Length; i++)
+        {
+            double e = expected[i], a = y[i];
+            bool same = double.IsNaN(e) ? double.IsNaN(a) : signOfZero ? BitConverter.DoubleToInt64Bits(e) == BitConverter.DoubleToInt64Bits(a) : e == a;
+            Assert.True(same, $"max {i}: {a} vs {e} (signs {double.IsNegative(a)} / {double.IsNegative(e)}), {where}");
+        }
+    }
+
+    /// <summary>Asserts float averages within 1e-5 absolute plus 1e-5 relative of the oracle's (NaN and infinities exactly).</summary>
+    public static void AssertAverage(double[] expected, float[] y, string where)
+    {
+        Assert.Equal(expected.Length, y.Length);
+        for (int i = 0; i < y.Length; i++)
+        {
+            double e = expected[i];
+            bool same = double.IsNaN(e) ? float.IsNaN(y[i]) : double.IsInfinity(e) ? y[i] == e : Math.Abs(y[i] - e) <= 1e-5 + (1e-5 * Math.Abs(e));
+            Assert.True(same, $"average {i}: {y[i]} vs {e}, {where}");
+        }
+    }
+
     /// <summary>Null when equal (NaN equals NaN, -0 equals 0), else the first mismatch.</summary>
     public static string? Exact(double[] expected, double[] actual, string what)
     {

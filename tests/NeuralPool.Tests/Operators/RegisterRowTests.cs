@@ -18,7 +18,7 @@ public class RegisterRowTests
     public static TheoryData<int, int, string> Cases()
     {
         var data = new TheoryData<int, int, string>();
-        var kinds = new[] { nameof(DataKind.Ties), nameof(DataKind.NaNs), nameof(DataKind.NegativeInfinity), "SignedZeros" };
+        var kinds = new[] { nameof(DataKind.Ties), nameof(DataKind.NaNs), nameof(DataKind.NegativeInfinity), nameof(DataKind.SignedZeros) };
         foreach (var (kh, kw) in new[] { (5, 5), (7, 7), (5, 7), (7, 5), (6, 8), (8, 6), (9, 16), (13, 9), (5, 11) })
         {
             foreach (string kind in kinds)
@@ -108,33 +108,15 @@ public class RegisterRowTests
         Assert.True(one.Values.SequenceEqual(max.AsSpan(1, plane).ToArray().Select(v => (double)v)), "max, plane 0 against the oracle");
     }
 
-    private static double[] Make(string data, long length, Random rng)
-    {
-        if (data != "SignedZeros")
-        {
-            return Harness.RoundTrip<float>(TestData.Make(Enum.Parse<DataKind>(data), length, rng));
-        }
-
-        // Zeros of both signs among negative values: windows whose maximum is a zero hold zeros of both signs in different rows and columns.
-        var x = new double[length];
-        for (long i = 0; i < length; i++)
-        {
-            int r = rng.Next(4);
-            x[i] = r == 0 ? 0.0 : r == 1 ? -0.0 : -rng.Next(1, 4);
-        }
-
-        return x;
-    }
-
     private static void Torch(int[] shape, int[] k, int[] p, string data, Random rng)
     {
-        double[] x = Make(data, shape.Aggregate(1L, (a, b) => a * b), rng);
+        double[] x = Harness.RoundTrip<float>(TestData.Make(Enum.Parse<DataKind>(data), shape.Aggregate(1L, (a, b) => a * b), rng));
         var input = Harness.ToLibrary<float>(x, shape, TensorLayout.ChannelsFirst);
         string where = $"shape [{string.Join(",", shape)}], kernel [{string.Join(",", k)}], padding [{string.Join(",", p)}], {data}";
         var g = PoolGeometry.Torch(shape, TensorLayout.ChannelsFirst, 2, k, [1, 1], p, [], false, TorchPoolKind.Max);
         var y = new float[g.OutputLength];
         MaxPool.Forward(g, input, y);
-        AssertMax(NaiveOracle.TorchMaxPool(x, shape, k, [1, 1], p).Values, y, WindowReduce.TakesRegisterRows(g), where);
+        Harness.AssertMax(NaiveOracle.TorchMaxPool(x, shape, k, [1, 1], p).Values, y, WindowReduce.TakesRegisterRows(g), where);
         if (data == nameof(DataKind.NaNs))
         {
             return;
@@ -146,19 +128,19 @@ public class RegisterRowTests
             var ya = new float[ga.OutputLength];
             AvgPool.Forward(ga, input, ya, countIncludePad: includePad, divisorOverride: overrideBy);
             var expected = NaiveOracle.TorchAvgPool(x, shape, k, [1, 1], p, countIncludePad: includePad, divisorOverride: overrideBy).Values;
-            AssertAverage(expected, ya, $"{where}, count_include_pad {includePad}, divisor {overrideBy}");
+            Harness.AssertAverage(expected, ya, $"{where}, count_include_pad {includePad}, divisor {overrideBy}");
         }
     }
 
     private static void Onnx(int[] shape, int[] k, int[] pads, string data, Random rng)
     {
-        double[] x = Make(data, shape.Aggregate(1L, (a, b) => a * b), rng);
+        double[] x = Harness.RoundTrip<float>(TestData.Make(Enum.Parse<DataKind>(data), shape.Aggregate(1L, (a, b) => a * b), rng));
         var input = Harness.ToLibrary<float>(x, shape, TensorLayout.ChannelsFirst);
         string where = $"ONNX shape [{string.Join(",", shape)}], kernel [{string.Join(",", k)}], pads [{string.Join(",", pads)}], {data}";
         var g = PoolGeometry.Onnx(shape, TensorLayout.ChannelsFirst, k, [], pads, [], AutoPad.NotSet, false);
         var y = new float[g.OutputLength];
         MaxPool.Forward(g, input, y);
-        AssertMax(NaiveOracle.OnnxMaxPool(x, shape, k, pads: pads).Values, y, WindowReduce.TakesRegisterRows(g), where);
+        Harness.AssertMax(NaiveOracle.OnnxMaxPool(x, shape, k, pads: pads).Values, y, WindowReduce.TakesRegisterRows(g), where);
         if (data == nameof(DataKind.NaNs))
         {
             return;
@@ -168,30 +150,7 @@ public class RegisterRowTests
         {
             var ya = new float[g.OutputLength];
             AvgPool.Forward(g, input, ya, countIncludePad: includePad);
-            AssertAverage(NaiveOracle.OnnxAveragePool(x, shape, k, pads: pads, countIncludePad: includePad).Values, ya, $"{where}, count_include_pad {includePad}");
-        }
-    }
-
-    /// <summary>Values as the oracle's; with <paramref name="signOfZero"/>, bit for bit (the register-row kernel's row-major tie order).</summary>
-    private static void AssertMax(double[] expected, float[] y, bool signOfZero, string where)
-    {
-        Assert.Equal(expected.Length, y.Length);
-        for (int i = 0; i < y.Length; i++)
-        {
-            double e = expected[i], a = y[i];
-            bool same = double.IsNaN(e) ? double.IsNaN(a) : signOfZero ? BitConverter.DoubleToInt64Bits(e) == BitConverter.DoubleToInt64Bits(a) : e == a;
-            Assert.True(same, $"max {i}: {a} vs {e} (signs {double.IsNegative(a)} / {double.IsNegative(e)}), {where}");
-        }
-    }
-
-    private static void AssertAverage(double[] expected, float[] y, string where)
-    {
-        Assert.Equal(expected.Length, y.Length);
-        for (int i = 0; i < y.Length; i++)
-        {
-            double e = expected[i];
-            bool same = double.IsNaN(e) ? float.IsNaN(y[i]) : double.IsInfinity(e) ? y[i] == e : Math.Abs(y[i] - e) <= 1e-5 + (1e-5 * Math.Abs(e));
-            Assert.True(same, $"average {i}: {y[i]} vs {e}, {where}");
+            Harness.AssertAverage(NaiveOracle.OnnxAveragePool(x, shape, k, pads: pads, countIncludePad: includePad).Values, ya, $"{where}, count_include_pad {includePad}");
         }
     }
 }

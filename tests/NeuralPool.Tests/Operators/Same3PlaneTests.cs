@@ -71,26 +71,13 @@ public class Same3PlaneTests
             foreach (int height in new[] { 2, 3, 7 })
             {
                 int[] cf = [1, 2, height, width];
-                var x = new double[2 * height * width];
-                for (int i = 0; i < x.Length; i++)
-                {
-                    int r = rng.Next(4);
-                    x[i] = r == 0 ? 0.0 : r == 1 ? -0.0 : -rng.Next(1, 3);
-                }
-
+                double[] x = TestData.Make(DataKind.SignedZeros, 2 * height * width, rng);
                 var g = PoolGeometry.Torch(cf, TensorLayout.ChannelsFirst, 2, [3], [1], [1], [], false, TorchPoolKind.Max);
                 var expected = NaiveOracle.TorchMaxPool(x, cf, [3, 3], [1, 1], [1, 1]).Values;
                 var y = new float[g.OutputLength];
                 MaxPool.Forward(g, Harness.ToLibrary<float>(x, cf, TensorLayout.ChannelsFirst), y);
-                for (int i = 0; i < y.Length; i++)
-                {
-                    // Bit for bit where the kernel runs (AVX-512); the paths that run without it match the values (docs/semantics.md).
-                    bool same = System.Runtime.Intrinsics.X86.Avx512F.IsSupported
-                        ? BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(y[i])
-                        : expected[i] == y[i];
-                    Assert.True(same,
-                        $"width {width}, height {height}, output {i}: {y[i]} vs {expected[i]} (signs {float.IsNegative(y[i])} / {double.IsNegative(expected[i])})");
-                }
+                // Bit for bit where the kernel runs (AVX-512); the paths that run without it match the values (docs/semantics.md).
+                Harness.AssertMax(expected, y, System.Runtime.Intrinsics.X86.Avx512F.IsSupported, $"width {width}, height {height}");
             }
         }
     }

@@ -18,7 +18,7 @@ public class ShortRowTests
     public static TheoryData<int, string> Cases()
     {
         var data = new TheoryData<int, string>();
-        foreach (string kind in new[] { nameof(DataKind.Ties), nameof(DataKind.NaNs), nameof(DataKind.NegativeInfinity), "SignedZeros" })
+        foreach (string kind in new[] { nameof(DataKind.Ties), nameof(DataKind.NaNs), nameof(DataKind.NegativeInfinity), nameof(DataKind.SignedZeros) })
         {
             for (int width = 8; width <= 16; width++)
             {
@@ -37,7 +37,7 @@ public class ShortRowTests
         foreach (int height in new[] { 1, 2, 5, 13 })
         {
             int[] shape = [2, 3, height, width];
-            double[] x = Make(data, shape.Aggregate(1L, (a, b) => a * b), rng);
+            double[] x = Harness.RoundTrip<float>(TestData.Make(Enum.Parse<DataKind>(data), shape.Aggregate(1L, (a, b) => a * b), rng));
             var input = Harness.ToLibrary<float>(x, shape, TensorLayout.ChannelsFirst);
             foreach (var (k, s, p, d) in new[] { (1, 1, 0, 1), (2, 2, 0, 1), (3, 1, 1, 1), (3, 2, 1, 1), (3, 2, 0, 2), (4, 3, 2, 1), (5, 1, 2, 1), (2, 1, 1, 3) })
             {
@@ -75,7 +75,7 @@ public class ShortRowTests
         var g = PoolGeometry.Torch(shape, TensorLayout.ChannelsFirst, 2, k, s, p, d, ceil, TorchPoolKind.Max);
         var y = new float[g.OutputLength];
         MaxPool.Forward(g, input, y);
-        AssertMax(NaiveOracle.TorchMaxPool(x, shape, k, s, p, d, ceil).Values, y, WindowReduce.TakesShortRows(g), where);
+        Harness.AssertMax(NaiveOracle.TorchMaxPool(x, shape, k, s, p, d, ceil).Values, y, WindowReduce.TakesShortRows(g), where);
         if (data == nameof(DataKind.NaNs) || d[0] != 1)
         {
             return; // averages of NaN data are NaN wherever a window holds one; average pooling has no dilation
@@ -87,7 +87,7 @@ public class ShortRowTests
             var ya = new float[ga.OutputLength];
             AvgPool.Forward(ga, input, ya, countIncludePad: includePad, divisorOverride: overrideBy);
             var expected = NaiveOracle.TorchAvgPool(x, shape, k, s, p, ceil, includePad, overrideBy).Values;
-            AssertAverage(expected, ya, $"{where}, count_include_pad {includePad}, divisor {overrideBy}");
+            Harness.AssertAverage(expected, ya, $"{where}, count_include_pad {includePad}, divisor {overrideBy}");
         }
     }
 
@@ -97,7 +97,7 @@ public class ShortRowTests
         var g = PoolGeometry.Adaptive(shape, TensorLayout.ChannelsFirst, 2, outSize);
         var y = new float[g.OutputLength];
         MaxPool.Forward(g, input, y);
-        AssertMax(NaiveOracle.AdaptiveMaxPool(x, shape, outSize).Values, y, WindowReduce.TakesShortRows(g), where);
+        Harness.AssertMax(NaiveOracle.AdaptiveMaxPool(x, shape, outSize).Values, y, WindowReduce.TakesShortRows(g), where);
         if (data == nameof(DataKind.NaNs))
         {
             return;
@@ -105,46 +105,6 @@ public class ShortRowTests
 
         var ya = new float[g.OutputLength];
         AvgPool.Forward(g, input, ya);
-        AssertAverage(NaiveOracle.AdaptiveAvgPool(x, shape, outSize).Values, ya, where);
-    }
-
-    private static double[] Make(string data, long length, Random rng)
-    {
-        if (data != "SignedZeros")
-        {
-            return Harness.RoundTrip<float>(TestData.Make(Enum.Parse<DataKind>(data), length, rng));
-        }
-
-        var x = new double[length];
-        for (long i = 0; i < length; i++)
-        {
-            int r = rng.Next(4);
-            x[i] = r == 0 ? 0.0 : r == 1 ? -0.0 : -rng.Next(1, 4);
-        }
-
-        return x;
-    }
-
-    /// <summary>Values as the oracle's; with <paramref name="signOfZero"/>, bit for bit.</summary>
-    private static void AssertMax(double[] expected, float[] y, bool signOfZero, string where)
-    {
-        Assert.Equal(expected.Length, y.Length);
-        for (int i = 0; i < y.Length; i++)
-        {
-            double e = expected[i], a = y[i];
-            bool same = double.IsNaN(e) ? double.IsNaN(a) : signOfZero ? BitConverter.DoubleToInt64Bits(e) == BitConverter.DoubleToInt64Bits(a) : e == a;
-            Assert.True(same, $"max {i}: {a} vs {e} (signs {double.IsNegative(a)} / {double.IsNegative(e)}), {where}");
-        }
-    }
-
-    private static void AssertAverage(double[] expected, float[] y, string where)
-    {
-        Assert.Equal(expected.Length, y.Length);
-        for (int i = 0; i < y.Length; i++)
-        {
-            double e = expected[i];
-            bool same = double.IsNaN(e) ? float.IsNaN(y[i]) : double.IsInfinity(e) ? y[i] == e : Math.Abs(y[i] - e) <= 1e-5 + (1e-5 * Math.Abs(e));
-            Assert.True(same, $"average {i}: {y[i]} vs {e}, {where}");
-        }
+        Harness.AssertAverage(NaiveOracle.AdaptiveAvgPool(x, shape, outSize).Values, ya, where);
     }
 }

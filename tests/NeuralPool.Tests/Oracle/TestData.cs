@@ -20,6 +20,9 @@ internal enum DataKind
 
     /// <summary>Distinct values at least 0.01 apart in random order (max pooling without ties, for finite differences).</summary>
     Distinct,
+
+    /// <summary>+0, −0 and small negative integers: windows whose maximum is zero hold zeros of both signs in different rows and columns.</summary>
+    SignedZeros,
 }
 
 /// <summary>Deterministic input generators (fixed seeds).</summary>
@@ -37,6 +40,7 @@ internal static class TestData
                 DataKind.NegativeInfinity => rng.Next(3) == 0 ? double.NegativeInfinity : Normal(rng),
                 DataKind.Positive => 0.25 + (2 * rng.NextDouble()),
                 DataKind.Distinct => 0,
+                DataKind.SignedZeros => SignedZero(rng),
                 _ => Normal(rng),
             };
         }
@@ -52,6 +56,13 @@ internal static class TestData
         }
 
         return x;
+    }
+
+    /// <summary>+0 or −0 (a quarter each), else −1, −2 or −3.</summary>
+    private static double SignedZero(Random rng)
+    {
+        int r = rng.Next(4);
+        return r == 0 ? 0.0 : r == 1 ? -0.0 : -rng.Next(1, 4);
     }
 
     /// <summary>Box–Muller standard normal.</summary>
