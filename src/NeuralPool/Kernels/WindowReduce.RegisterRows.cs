@@ -59,9 +59,6 @@ internal static unsafe partial class WindowReduce
     private static long RegisterRowsScratch(in PoolGeometry g) =>
         ((((long)g.H.Out + (2L * g.H.Kernel)) * 4 * 64) + (4L * g.H.Out) + 64 + (4L * g.OutputPlane) + 63) & ~63L;
 
-    /// <summary>Outputs at least this large (bytes) go to memory with streaming stores from an output plane built in scratch (they would not stay in the cache anyway).</summary>
-    private const long StreamOutputBytes = 16L << 20;
-
     private static void ForwardRegisterRows<TRed>(in PoolGeometry g, float* x, float* y, Divisor divisor)
         where TRed : IReducer<float>
     {
@@ -170,7 +167,7 @@ internal static unsafe partial class WindowReduce
         var tables = stackalloc Vector512<float>[12];
         var shifts = stackalloc Vector512<int>[16];
         var plan = RegisterRowPlanOf<TRed>(g, job.Divisor, ThreadScratch.Get(RegisterRowsScratch(g), inner: false), tables, shifts);
-        bool stream = g.OutputLength * sizeof(float) >= StreamOutputBytes;
+        bool stream = g.OutputLength * sizeof(float) >= Streaming.MinBytes && Streaming.Supported;
         long inPlane = g.InputPlane, outPlane = g.OutputPlane;
         for (int p = p0; p < p1; p++)
         {
@@ -178,13 +175,13 @@ internal static unsafe partial class WindowReduce
             RegisterRowPlane<TRed>(xp, stream ? plan.Stage : yp, plan);
             if (stream)
             {
-                StreamOut(plan.Stage, yp, (int)outPlane);
+                Streaming.Copy((byte*)plan.Stage, (byte*)yp, outPlane * sizeof(float));
             }
         }
 
         if (stream)
         {
-            Sse.StoreFence(); // streaming stores are weakly ordered: done before the caller reads them
+            Streaming.Fence(); // streaming stores are weakly ordered: done before the caller reads them
         }
     }
 
@@ -195,26 +192,6 @@ internal static unsafe partial class WindowReduce
         if (!TRed.IsMax || !RegisterRowPlane<NaNFreeMaxReducer<float>>(xp, yp, plan, checkNaN: true))
         {
             RegisterRowPlane<TRed>(xp, yp, plan, checkNaN: false);
-        }
-    }
-
-    /// <summary><paramref name="length"/> floats from <paramref name="from"/> to <paramref name="to"/>, aligned 64-byte blocks with streaming stores.</summary>
-    private static void StreamOut(float* from, float* to, int length)
-    {
-        int i = 0;
-        for (; i < length && ((nint)(to + i) & 63) != 0; i++)
-        {
-            to[i] = from[i];
-        }
-
-        for (; i + 16 <= length; i += 16)
-        {
-            Avx512F.StoreAlignedNonTemporal(to + i, Vector512.Load(from + i));
-        }
-
-        for (; i < length; i++)
-        {
-            to[i] = from[i];
         }
     }
 

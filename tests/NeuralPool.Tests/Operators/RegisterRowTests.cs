@@ -11,7 +11,7 @@ namespace NeuralPool.Tests.Operators;
 /// PyTorch padding and asymmetric ONNX pads, widths that end the row at every register boundary, short and tall planes,
 /// against the oracle. Max is compared bit for bit, sign of zero included (the first of equal values in row-major order
 /// wins), on ties, NaN, -∞ and planes of signed zeros among negative values; averages with both padding rules and an
-/// override. Under DOTNET_EnableAVX512F=0 the same cases check the paths that run without 512-bit vectors.
+/// override. Under DOTNET_EnableAVX512=0 the same cases check the paths that run without 512-bit vectors.
 /// </summary>
 public class RegisterRowTests
 {

@@ -10,7 +10,7 @@ namespace NeuralPool.Tests.Operators;
 /// permutes, then rows): every such width, short and tall planes, windows with every stride, padding, dilation and ceil
 /// mode the rules allow, and adaptive bins, against the oracle. Max is compared bit for bit where the kernel runs (the
 /// first of equal values in row-major order wins, +0 against −0) on ties, NaN, -∞ and planes of signed zeros among
-/// negative values; averages with both padding rules and an override. Under DOTNET_EnableAVX512F=0 the same cases check
+/// negative values; averages with both padding rules and an override. Under DOTNET_EnableAVX512=0 the same cases check
 /// the paths that run without 512-bit vectors.
 /// </summary>
 public class ShortRowTests

@@ -9,7 +9,7 @@ namespace NeuralPool.Tests.Operators;
 /// outputs from each pair of loads, which needs rows of more than 32 + kernel elements): every kernel
 /// width up to 7, every padding, floor and ceil, 1-D and 2-D, with ties, NaN and -∞, against the oracle.
 /// The widths put the end of the fast blocks at every offset from the row's end. Under
-/// DOTNET_EnableAVX512F=0 the same cases check the 256-bit path.
+/// DOTNET_EnableAVX512=0 the same cases check the 256-bit path.
 /// </summary>
 public class Stride2RowTests
 {
