@@ -95,7 +95,21 @@ internal static unsafe partial class WindowReduce
             float* xp = (float*)job.X + (p * inPlane), yp = (float*)job.Y + (p * outPlane);
 
             // Rows across their columns (a column without taps keeps tap 0's lane and is emptied at the end).
-            for (int r = 0; r < height; r++)
+            if (taps <= 3)
+            {
+                // The common case (bins of adaptive pooling, 2x2 and 3x3 windows) with the tap tables in registers.
+                Vector512<int> s0 = select[0], s1 = taps > 1 ? select[1] : s0, s2 = taps > 2 ? select[2] : s1;
+                Vector512<float> v1 = taps > 1 ? valid[1] : Vector512<float>.Zero, v2 = taps > 2 ? valid[2] : Vector512<float>.Zero;
+                for (int r = 0; r < height; r++)
+                {
+                    var row = Avx512F.MaskLoad(xp + ((long)r * width), load, Vector512<float>.Zero);
+                    var acc = Avx512F.PermuteVar16x32(row, s0);
+                    acc = Vector512.ConditionalSelect(v1, TRed.Combine(acc, Avx512F.PermuteVar16x32(row, s1)), acc);
+                    rowResults[r] = Vector512.ConditionalSelect(v2, TRed.Combine(acc, Avx512F.PermuteVar16x32(row, s2)), acc);
+                }
+            }
+
+            for (int r = 0; r < height && taps > 3; r++)
             {
                 var row = Avx512F.MaskLoad(xp + ((long)r * width), load, Vector512<float>.Zero);
                 var acc = Avx512F.PermuteVar16x32(row, select[0]);
