@@ -74,7 +74,8 @@ internal static unsafe class Scatter
                 job.Banded = true;
             }
 
-            Workers.For(Items(layout, n, c), src.Length + dst.Length, &ByIndexItems<T>, &job);
+            Workers.For(Items(layout, n, c), src.Length + dst.Length,
+                layout == TensorLayout.ChannelsFirst ? &ByIndexItems<T, ChannelsFirstItems> : &ByIndexItems<T, ChannelsLastItems>, &job);
         }
     }
 
@@ -115,14 +116,29 @@ internal static unsafe class Scatter
         }
     }
 
-    private static void ByIndexItems<T>(int i0, int i1, void* state)
+    /// <summary>
+    /// Marks the channels-first instantiation of the item loops. Each layout gets its own compiled code: a process that
+    /// runs both would otherwise have the loops optimized (with dynamic PGO) for whichever layout ran first, which measured
+    /// a third slower on the other (channels-last max-pool backward 4.1-4.4 ms against 3.0).
+    /// </summary>
+    private struct ChannelsFirstItems
+    {
+    }
+
+    /// <summary>Marks the channels-last instantiation of the item loops.</summary>
+    private struct ChannelsLastItems
+    {
+    }
+
+    private static void ByIndexItems<T, TLayout>(int i0, int i1, void* state)
         where T : unmanaged, INumber<T>
+        where TLayout : struct
     {
         // Everything the loops need is copied out of the job first: stores through dst could alias it otherwise.
         ref Job job = ref Unsafe.AsRef<Job>(state);
         T* s = (T*)job.Src, d = (T*)job.Dst;
         long* ix = job.Indices;
-        bool add = job.Add, first = job.Layout == TensorLayout.ChannelsFirst;
+        bool add = job.Add, first = typeof(TLayout) == typeof(ChannelsFirstItems);
         int cn = job.C;
         long srcPlane = job.SrcPlane, dstPlane = job.DstPlane;
         for (int item = i0; item < i1; item++)
@@ -133,7 +149,7 @@ internal static unsafe class Scatter
                 long o = item * srcPlane, end = o + srcPlane;
                 if (job.Banded)
                 {
-                    BandedScatterAdd(dp, ix, s, o, job.Bands, srcPlane / job.Bands.HOut, 1, 0, 1);
+                    BandedScatterAdd<T, TLayout>(dp, ix, s, o, job.Bands, srcPlane / job.Bands.HOut, 1, 0, 1);
                     continue;
                 }
 
@@ -164,7 +180,7 @@ internal static unsafe class Scatter
             int width = c1 - c0;
             if (job.Banded)
             {
-                BandedScatterAdd(dn, ix, s, at, job.Bands, srcPlane / job.Bands.HOut, cn, c0, c1);
+                BandedScatterAdd<T, TLayout>(dn, ix, s, at, job.Bands, srcPlane / job.Bands.HOut, cn, c0, c1);
                 continue;
             }
 
@@ -203,8 +219,9 @@ internal static unsafe class Scatter
     /// one channel of one), <paramref name="at"/> its first output's element, <paramref name="perRow"/> the output
     /// positions of a row.
     /// </summary>
-    private static void BandedScatterAdd<T>(T* dn, long* ix, T* s, long at, RowBands bands, long perRow, int cn, int c0, int c1)
+    private static void BandedScatterAdd<T, TLayout>(T* dn, long* ix, T* s, long at, RowBands bands, long perRow, int cn, int c0, int c1)
         where T : unmanaged, INumber<T>
+        where TLayout : struct
     {
         long rowPositions = bands.W;
         T* dc = dn + c0;
