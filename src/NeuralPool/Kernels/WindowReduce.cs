@@ -364,7 +364,6 @@ internal static unsafe partial class WindowReduce
         bool checkNaN = typeof(TRed) == typeof(NaNFreeMaxReducer<T>);
         int cn = g.C, wOut = g.W.Out, wide = Vector512<T>.Count;
         long hIn = g.H.In, wIn = g.W.In, rowPart = (long)ds.Part * hs.Part;
-        var bad = Vector512<T>.Zero;
         for (int ow = 0; ow < wOut; ow++, yo += cn)
         {
             AxisSpan col = cols[ow];
@@ -390,8 +389,11 @@ internal static unsafe partial class WindowReduce
                     Sse.Prefetch0(ahead + c);
                 }
 
-                // Max seeds with the first tap, met again in the loop; sums start from zero.
+                // Max seeds with the first tap, met again in the loop; sums start from zero. The NaN lanes are gathered per
+                // vector of channels: an accumulator living across the whole row was kept in memory by the register
+                // allocator without profile data, a store and a load on every tap (three times slower).
                 Vector512<T> acc = TRed.SeedWithFirst ? Vector512.Load(seed + c) : Vector512<T>.Zero;
+                var nan = Vector512<T>.Zero;
                 T* dp = seed + c;
                 for (int jd = 0; jd < ds.Count; jd++, dp += dStep)
                 {
@@ -405,10 +407,15 @@ internal static unsafe partial class WindowReduce
                             acc = TRed.Combine(acc, v);
                             if (checkNaN)
                             {
-                                bad |= NaNLanes(v);
+                                nan |= NaNLanes(v);
                             }
                         }
                     }
+                }
+
+                if (checkNaN && nan != Vector512<T>.Zero)
+                {
+                    return false;
                 }
 
                 (divisorValue == 1 ? acc : acc / scale).Store(yo + c);
@@ -419,7 +426,7 @@ internal static unsafe partial class WindowReduce
             }
         }
 
-        return bad == Vector512<T>.Zero;
+        return true;
     }
 
     /// <summary>
@@ -905,7 +912,6 @@ internal static unsafe partial class WindowReduce
     {
         int cn = g.C, wOut = g.W.Out, wide = Vector512<T>.Count;
         long hIn = g.H.In, wIn = g.W.In;
-        var bad = Vector512<T>.Zero;
         for (int ow = 0; ow < wOut; ow++, y += cn, ind += cn)
         {
             AxisSpan ws = cols[ow];
@@ -920,7 +926,7 @@ internal static unsafe partial class WindowReduce
                 c = Math.Min(c, cn - wide);
                 T* xc = xn + c;
                 Vector512<T> best = Vector512.Load(xc + (seedPos * cn));
-                bad |= NaNLanes(best);
+                var nan = NaNLanes(best); // per vector of channels, so that it stays in a register (see LastRowWide)
                 var at = Vector512.Create(TI.CreateTruncating(seedPos));
                 for (int jd = 0; jd < ds.Count; jd++)
                 {
@@ -931,11 +937,16 @@ internal static unsafe partial class WindowReduce
                         {
                             Vector512<T> v = Vector512.Load(xc + (pos * cn));
                             Vector512<T> takes = Vector512.GreaterThan(v, best);
-                            bad |= NaNLanes(v);
+                            nan |= NaNLanes(v);
                             best = Vector512.ConditionalSelect(takes, v, best);
                             at = Vector512.ConditionalSelect(takes.As<T, TI>(), Vector512.Create(TI.CreateTruncating(pos)), at);
                         }
                     }
+                }
+
+                if (nan != Vector512<T>.Zero)
+                {
+                    return false;
                 }
 
                 best.Store(y + c);
@@ -947,7 +958,7 @@ internal static unsafe partial class WindowReduce
             }
         }
 
-        return bad == Vector512<T>.Zero;
+        return true;
     }
 
     /// <summary>Stores 512-bit index lanes as 64-bit indices: 32-bit lanes widened in two halves, 64-bit lanes as they are.</summary>
