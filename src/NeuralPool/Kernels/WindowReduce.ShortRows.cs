@@ -108,17 +108,22 @@ internal static unsafe partial class WindowReduce
                     rowResults[r] = Vector512.ConditionalSelect(v2, TRed.Combine(acc, Avx512F.PermuteVar16x32(row, s2)), acc);
                 }
             }
-
-            for (int r = 0; r < height && taps > 3; r++)
+            else
             {
-                var row = Avx512F.MaskLoad(xp + ((long)r * width), load, Vector512<float>.Zero);
-                var acc = Avx512F.PermuteVar16x32(row, select[0]);
-                for (int t = 1; t < taps; t++)
+                // Wider windows loop over the tables. (One loop for both, the first three taps in registers and the rest
+                // looped, measured 0.19 -> 0.25 ms on adaptive 13 x 13 -> 7 x 7: the tap loop changes how the whole row
+                // loop is compiled.)
+                for (int r = 0; r < height; r++)
                 {
-                    acc = Vector512.ConditionalSelect(valid[t], TRed.Combine(acc, Avx512F.PermuteVar16x32(row, select[t])), acc);
-                }
+                    var row = Avx512F.MaskLoad(xp + ((long)r * width), load, Vector512<float>.Zero);
+                    var acc = Avx512F.PermuteVar16x32(row, select[0]);
+                    for (int t = 1; t < taps; t++)
+                    {
+                        acc = Vector512.ConditionalSelect(valid[t], TRed.Combine(acc, Avx512F.PermuteVar16x32(row, select[t])), acc);
+                    }
 
-                rowResults[r] = acc;
+                    rowResults[r] = acc;
+                }
             }
 
             // Output rows from their valid rows, earlier rows first.
