@@ -128,6 +128,12 @@ internal static unsafe partial class WindowReduce
             long work = g.InputLength + (3 * g.OutputLength);
             bool vector = Vector.IsHardwareAccelerated && g.InputPlane <= int.MaxValue;
             bool last = g.Layout == TensorLayout.ChannelsLast;
+            if (!last && PlaneIndicesPay<T>(g))
+            {
+                Workers.For(RowCount(g), work, &FirstMaxIndexPlaneRows, &job);
+                return;
+            }
+
             if (!last && IndexBlocksPay<T>(g))
             {
                 ForwardIndexBlocks(g, x, y, ind);
