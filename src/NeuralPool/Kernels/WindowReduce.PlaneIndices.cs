@@ -114,7 +114,11 @@ internal static unsafe partial class WindowReduce
     {
         int lanes = Vector512<float>.Count;
         int ib = rows.InteriorBegin, ie = rows.InteriorEnd;
-        if (ib > 0)
+
+        // Three taps, padding 1: only output 0's first tap lies left of the row, and the first quad starts at output 0
+        // with that lane's first tap passed over.
+        bool leftInQuad = rows.Kw == 3 && rows.Pad == 1 && ib == 1 && ie > 3 * lanes;
+        if (ib > 0 && !leftInQuad)
         {
             PlaneIndexVector<TStride>(rows, yr, ir, 0);
         }
@@ -125,11 +129,12 @@ internal static unsafe partial class WindowReduce
         }
 
         // Quads while more than three vectors remain (the last one overlapping), then single vectors.
-        int c = ib;
+        int c = leftInQuad ? 0 : ib;
         for (; rows.Kw == 3 && ie - c > 3 * lanes; c += 4 * lanes)
         {
             int o0 = c, o1 = c + lanes, o2 = c + (2 * lanes), o3 = Math.Min(c + (3 * lanes), ie - lanes);
-            if (!PlaneIndexQuad<TStride>(rows, yr, ir, o0, o1, o2, o3))
+            Vector512<float> left = c == 0 && leftInQuad ? Vector512.Create(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).AsSingle() : default;
+            if (!PlaneIndexQuad<TStride>(rows, yr, ir, o0, o1, o2, o3, left))
             {
                 PlaneIndexVector<TStride>(rows, yr, ir, o0);
                 PlaneIndexVector<TStride>(rows, yr, ir, o1);
@@ -171,8 +176,12 @@ internal static unsafe partial class WindowReduce
         StoreMaxIndex(rows, yr, ir, o, best, from);
     }
 
-    /// <summary>Four vectors of windows inside the row with three taps per row; false (nothing written) where a load would leave the input.</summary>
-    private static bool PlaneIndexQuad<TStride>(in PlaneRows rows, float* yr, long* ir, int o0, int o1, int o2, int o3)
+    /// <summary>
+    /// Four vectors of windows inside the row with three taps per row, but for the lanes of <paramref name="left"/> in the
+    /// first vector, whose first tap lies left of the row and is passed over; false (nothing written) where a load would
+    /// leave the input.
+    /// </summary>
+    private static bool PlaneIndexQuad<TStride>(in PlaneRows rows, float* yr, long* ir, int o0, int o1, int o2, int o3, Vector512<float> left)
         where TStride : IColumnStride
     {
         int sw = rows.Stride;
@@ -193,10 +202,10 @@ internal static unsafe partial class WindowReduce
             for (int jh = rows.Fh; jh < rows.Eh; jh++)
             {
                 int t0 = ((jd * kh) + jh) * 3, off = table[t0];
-                var (r0, g0) = Row3<TStride>(p0 + off, t0);
-                var (r1, g1) = Row3<TStride>(p1 + off, t0);
-                var (r2, g2) = Row3<TStride>(p2 + off, t0);
-                var (r3, g3) = Row3<TStride>(p3 + off, t0);
+                var (r0, g0) = Row3<TStride>(p0 + off, t0, left);
+                var (r1, g1) = Row3<TStride>(p1 + off, t0, default);
+                var (r2, g2) = Row3<TStride>(p2 + off, t0, default);
+                var (r3, g3) = Row3<TStride>(p3 + off, t0, default);
                 if (seeded)
                 {
                     Later(ref b0, ref f0, r0, g0);
@@ -218,14 +227,16 @@ internal static unsafe partial class WindowReduce
         return true;
     }
 
-    /// <summary>The three taps of one input row for 16 outputs, reduced in scan order: the max and the tap it came from.</summary>
+    /// <summary>The three taps of one input row for 16 outputs, reduced in scan order: the max and the tap it came from. In the lanes of <paramref name="left"/> the first tap is passed over.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<float> Best, Vector512<float> From) Row3<TStride>(float* row, int t0)
+    private static (Vector512<float> Best, Vector512<float> From) Row3<TStride>(float* row, int t0, Vector512<float> left)
         where TStride : IColumnStride
     {
         TStride.Taps3(row, out Vector512<float> first, out Vector512<float> second, out Vector512<float> third);
         Vector512<float> from = Vector512.Create(t0).AsSingle();
-        Later(ref first, ref from, second, Vector512.Create(t0 + 1).AsSingle());
+        Vector512<float> takes = Takes(first, second) | left;
+        first = Avx512F.BlendVariable(first, second, takes);
+        from = Avx512F.BlendVariable(from, Vector512.Create(t0 + 1).AsSingle(), takes);
         Later(ref first, ref from, third, Vector512.Create(t0 + 2).AsSingle());
         return (first, from);
     }
