@@ -111,6 +111,7 @@ internal static unsafe partial class WindowReduce
         NarrowPairsPay<T>(g) ? (TRed.IsMax ? &LastNarrowPairRows<T, TRed, NaNFreeMaxReducer<T>> : &LastNarrowPairRows<T, TRed, TRed>)
             : SlidingPays(g) ? (TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
                 ? &LastSlidingRows<T, TRed, NaNFreeMaxReducer<T>> : &LastSlidingRows<T, TRed, TRed>)
+            : SeparablePays(g) && RingRowsPay<T, TRed>(g) ? &LastRingRows<T, TRed>
             : SeparablePays(g) ? (TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
                 ? &LastSeparableRows<T, TRed, NaNFreeMaxReducer<T>> : &LastSeparableRows<T, TRed, TRed>)
             : &LastRows<T, TRed>;
