@@ -13,7 +13,7 @@ namespace NeuralPool.Kernels;
 /// go four vectors at a time, so that four independent chains hide the compare-and-select latency.
 /// The tap number becomes the plane-local index once per vector, through a table of tap offsets, and is
 /// widened to 64 bits on the store. Vectors that reach into the padding mask the taps outside the row per lane;
-/// rows without a valid tap and vectors whose loads would leave the input take the scalar window.
+/// rows without a valid tap and vectors whose loads would leave the input take the scalar window (<see cref="MaxPosition"/>).
 /// </summary>
 internal static unsafe partial class WindowReduce
 {
@@ -57,7 +57,7 @@ internal static unsafe partial class WindowReduce
             table[t] = (int)((((long)jd * dAxis.Dilation * hAxis.In) + ((long)jh * hAxis.Dilation)) * width) + jw;
         }
 
-        var rows = new PlaneRows
+        var rows = new PlaneRows(in g)
         {
             Input = x,
             End = x + g.InputLength,
@@ -78,6 +78,7 @@ internal static unsafe partial class WindowReduce
             float* yr = y + ((long)r * wOut);
             long* ir = job.Indices + ((long)r * wOut);
             int sd = dAxis.Start(od), sh = hAxis.Start(oh);
+            (rows.Od, rows.Oh) = (od, oh);
             (rows.Fd, rows.Ed, rows.Fh, rows.Eh) = (dAxis.FirstValid(od), dAxis.EndValid(od), hAxis.FirstValid(oh), hAxis.EndValid(oh));
             if (rows.Fd >= rows.Ed || rows.Fh >= rows.Eh)
             {
@@ -92,6 +93,7 @@ internal static unsafe partial class WindowReduce
             // Tap offsets are relative to the full window's first input row (valid or not).
             rows.Plane = xp;
             rows.Window = xp + ((((long)sd * hAxis.In) + sh) * width);
+            (rows.Lowest, rows.LastRow) = (table[((rows.Fd * kh) + rows.Fh) * kw], table[(((rows.Ed - 1) * kh) + rows.Eh - 1) * kw]);
             if (sw == 1)
             {
                 PlaneIndexRow<UnitStride>(rows, yr, ir, wOut);
@@ -158,12 +160,12 @@ internal static unsafe partial class WindowReduce
         Vector512<int> columns = Vector512.CreateSequence(0, sw);
         int start = (o * sw) - rows.Pad;
         float* p = rows.Window + start;
-        int reach = rows.Table[((((rows.Ed - 1) * rows.Kh) + rows.Eh - 1) * rows.Kw) + rows.Kw - 1] + ((lanes - 1) * sw) + TStride.OverRead;
-        if (p + rows.Table[((rows.Fd * rows.Kh) + rows.Fh) * rows.Kw] < rows.Input || p + reach >= rows.End)
+        int reach = rows.LastRow + rows.Kw - 1 + ((lanes - 1) * sw) + TStride.OverRead;
+        if (p + rows.Lowest < rows.Input || p + reach >= rows.End)
         {
             for (int l = 0; l < lanes; l++)
             {
-                yr[o + l] = rows.Max(start + (l * sw), out ir[o + l]);
+                yr[o + l] = MaxPosition(rows.G, rows.Plane, 1, rows.Od, rows.Oh, o + l, out ir[o + l]);
             }
 
             return;
@@ -189,7 +191,7 @@ internal static unsafe partial class WindowReduce
         float* p2 = rows.Window + (o2 * sw) - rows.Pad, p3 = rows.Window + (o3 * sw) - rows.Pad;
         int* table = rows.Table;
         int kh = rows.Kh;
-        if (p0 + table[((rows.Fd * kh) + rows.Fh) * 3] < rows.Input || p3 + table[(((rows.Ed - 1) * kh) + rows.Eh - 1) * 3] + TStride.Reach3 >= rows.End)
+        if (p0 + rows.Lowest < rows.Input || p3 + rows.LastRow + TStride.Reach3 >= rows.End)
         {
             return false;
         }
@@ -254,11 +256,18 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>The valid rows of one output row's windows, relative to the full window's first input row.</summary>
-    private struct PlaneRows
+    private ref struct PlaneRows
     {
+        /// <summary>The geometry, for the scalar window (<see cref="MaxPosition"/>) of output (<see cref="Od"/>, <see cref="Oh"/>, ow).</summary>
+        public readonly ref readonly PoolGeometry G;
         public float* Input, End, Plane, Window;
         public int* Table;
-        public int Fd, Ed, Fh, Eh, Kh, Kw, Width, Stride, Pad, InteriorBegin, InteriorEnd;
+        public int Od, Oh, Fd, Ed, Fh, Eh, Kh, Kw, Width, Stride, Pad, InteriorBegin, InteriorEnd;
+
+        /// <summary>Offsets of the first valid row's first tap and of the last valid row's first tap, for the bounds of the loads.</summary>
+        public int Lowest, LastRow;
+
+        public PlaneRows(ref readonly PoolGeometry g) => G = ref g;
 
         /// <summary>
         /// 16 windows that lie inside the row: the max and the tap it came from (the tap number's bits in a float
@@ -280,18 +289,9 @@ internal static unsafe partial class WindowReduce
                     float* row = p + Table[t0];
                     Vector512<float> rowBest = TStride.Tap(row);
                     Vector512<float> rowFrom = TapNumber(t0);
-                    if (Kw == 3)
+                    for (int jw = 1; jw < Kw; jw++)
                     {
-                        Vector512<float> second = TStride.Tap(row + 1), third = TStride.Tap(row + 2);
-                        Later(ref rowBest, ref rowFrom, second, TapNumber(t0 + 1));
-                        Later(ref rowBest, ref rowFrom, third, TapNumber(t0 + 2));
-                    }
-                    else
-                    {
-                        for (int jw = 1; jw < Kw; jw++)
-                        {
-                            Later(ref rowBest, ref rowFrom, TStride.Tap(row + jw), TapNumber(t0 + jw));
-                        }
+                        Later(ref rowBest, ref rowFrom, TStride.Tap(row + jw), TapNumber(t0 + jw));
                     }
 
                     Seed(ref best, ref from, ref seeded, rowBest, rowFrom);
@@ -338,38 +338,12 @@ internal static unsafe partial class WindowReduce
             return best;
         }
 
-    /// <summary>Max and plane-local index (relative to <see cref="Plane"/>) of the window whose first column is <paramref name="start"/>: the first maximum in scan order, the last NaN if any.</summary>
-        public readonly float Max(int start, out long index)
-        {
-            int fw = Math.Max(0, -start), ew = Math.Min(Kw, Width - start);
-            float acc = MaxReducer<float>.Empty;
-            long at = -1;
-            for (int jd = Fd; jd < Ed; jd++)
-            {
-                for (int jh = Fh; jh < Eh; jh++)
-                {
-                    long row = (Window - Plane) + Table[((jd * Kh) + jh) * Kw] + start;
-                    for (int jw = fw; jw < ew; jw++)
-                    {
-                        float v = Plane[row + jw];
-                        if (at < 0 || v > acc || float.IsNaN(v))
-                        {
-                            (acc, at) = (v, row + jw);
-                        }
-                    }
-                }
-            }
-
-            index = at;
-            return acc;
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<float> TapNumber(int t) => Vector512.Create(t).AsSingle();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Seed(ref Vector512<float> best, ref Vector512<float> from, ref bool seeded, Vector512<float> rowBest, Vector512<float> rowFrom)
-            {
+        {
             if (seeded)
             {
                 Later(ref best, ref from, rowBest, rowFrom);

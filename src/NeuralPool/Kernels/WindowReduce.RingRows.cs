@@ -65,14 +65,7 @@ internal static unsafe partial class WindowReduce
                 continue;
             }
 
-            for (int jd = 0, k = 0; jd < ds.Count; jd++)
-            {
-                long id = ds.First + ((long)jd * dAxis.Dilation);
-                for (int jh = 0; jh < hs.Count; jh++)
-                {
-                    rows[k++] = xn + (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * rowStride);
-                }
-            }
+            WindowRows(g, xn, ds, hs, rowStride, rows);
 
             long rowPart = (long)ds.Part * hs.Part;
             int produced = 0;

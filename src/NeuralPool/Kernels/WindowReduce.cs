@@ -111,8 +111,8 @@ internal static unsafe partial class WindowReduce
         NarrowPairsPay<T>(g) ? (TRed.IsMax ? &LastNarrowPairRows<T, TRed, NaNFreeMaxReducer<T>> : &LastNarrowPairRows<T, TRed, TRed>)
             : SlidingPays(g) ? (TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
                 ? &LastSlidingRows<T, TRed, NaNFreeMaxReducer<T>> : &LastSlidingRows<T, TRed, TRed>)
-            : SeparablePays(g) && RingRowsPay<T, TRed>(g) ? &LastRingRows<T, TRed>
-            : SeparablePays(g) ? (TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
+            : SeparablePays(g) ? (RingRowsPay<T, TRed>(g) ? &LastRingRows<T, TRed>
+                : TRed.IsMax && (typeof(T) == typeof(float) || typeof(T) == typeof(double))
                 ? &LastSeparableRows<T, TRed, NaNFreeMaxReducer<T>> : &LastSeparableRows<T, TRed, TRed>)
             : &LastRows<T, TRed>;
 
@@ -539,17 +539,9 @@ internal static unsafe partial class WindowReduce
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        var (dAxis, hAxis) = (g.D, g.H);
         int n = ds.Count * hs.Count;
         T** rows = stackalloc T*[n];
-        for (int jd = 0, k = 0; jd < ds.Count; jd++)
-        {
-            long id = ds.First + ((long)jd * dAxis.Dilation);
-            for (int jh = 0; jh < hs.Count; jh++)
-            {
-                rows[k++] = xn + (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * width);
-            }
-        }
+        WindowRows(g, xn, ds, hs, width, rows);
 
         if (n == 1)
         {
@@ -632,6 +624,20 @@ internal static unsafe partial class WindowReduce
         }
 
         return nan;
+    }
+
+    /// <summary>Channels-last: the first element of each valid input row (D, then H) of one output row's windows, <paramref name="rowStride"/> elements a row.</summary>
+    private static void WindowRows<T>(in PoolGeometry g, T* xn, AxisSpan ds, AxisSpan hs, long rowStride, T** rows)
+        where T : unmanaged
+    {
+        for (int jd = 0, k = 0; jd < ds.Count; jd++)
+        {
+            long id = ds.First + ((long)jd * g.D.Dilation);
+            for (int jh = 0; jh < hs.Count; jh++)
+            {
+                rows[k++] = xn + (((id * g.H.In) + hs.First + ((long)jh * g.H.Dilation)) * rowStride);
+            }
+        }
     }
 
     /// <summary>
