@@ -11,16 +11,19 @@ namespace NeuralPool.Kernels;
 /// never share a destination element: channels-first items are (n, c) planes, channels-last items are
 /// blocks of channels of one batch element.
 /// </summary>
-internal static unsafe class Scatter
+internal static unsafe partial class Scatter
 {
-    /// <summary>Channels per channels-last work item.</summary>
-    private const int ChannelBlock = 64;
+    /// <summary>Fewest channels per channels-last work item when the batch alone gives too few items.</summary>
+    private const int MinChannelBlock = 16;
 
     private struct Job
     {
         public PoolGeometry G;
         public TensorLayout Layout;
         public int C;
+
+        /// <summary>Channels per channels-last work item (<see cref="BlockSize"/>).</summary>
+        public int Block;
         public long SrcPlane;
         public long DstPlane;
         public void* Src;
@@ -34,15 +37,36 @@ internal static unsafe class Scatter
         public bool Banded;
     }
 
-    private static int Items(TensorLayout layout, int n, int c) =>
-        layout == TensorLayout.ChannelsFirst ? n * c : n * ((c + ChannelBlock - 1) / ChannelBlock);
+    /// <summary>
+    /// Channels per channels-last work item: whole positions while the batch gives each worker two items, so that an item
+    /// writes whole rows of the destination (items of part of a position's channels interleave their writes with the
+    /// other items' and measured three times slower on the average-pool gradient); otherwise the channels are cut into
+    /// as many blocks (whole vectors) as the workers need.
+    /// </summary>
+    private static int BlockSize(TensorLayout layout, int n, int c)
+    {
+        if (layout == TensorLayout.ChannelsFirst)
+        {
+            return 1;
+        }
+
+        int wanted = 2 * Math.Max(1, PoolSettings.MaxDegreeOfParallelism);
+        int perBatch = n >= wanted ? 1 : (wanted + Math.Max(n, 1) - 1) / Math.Max(n, 1);
+        int block = (c + perBatch - 1) / perBatch;
+        block = (block + MinChannelBlock - 1) / MinChannelBlock * MinChannelBlock;
+        return Math.Max(1, Math.Min(c, block));
+    }
+
+    /// <summary>Work items: channels-first (n, c) planes; channels-last blocks of <paramref name="block"/> channels of one batch element.</summary>
+    private static int Items(TensorLayout layout, int n, int c, int block) =>
+        layout == TensorLayout.ChannelsFirst ? n * c : n * ((c + block - 1) / block);
 
     /// <summary>Channels-last work item <paramref name="item"/>: its batch element and channel range [c0, c1).</summary>
-    private static (int Batch, int C0, int C1) Block(int item, int c)
+    private static (int Batch, int C0, int C1) Block(int item, int c, int block)
     {
-        int blocks = (c + ChannelBlock - 1) / ChannelBlock;
-        int c0 = item % blocks * ChannelBlock;
-        return (item / blocks, c0, Math.Min(c, c0 + ChannelBlock));
+        int blocks = (c + block - 1) / block;
+        int c0 = item % blocks * block;
+        return (item / blocks, c0, Math.Min(c, c0 + block));
     }
 
     /// <summary>
@@ -67,14 +91,14 @@ internal static unsafe class Scatter
         fixed (long* ix = indices)
         fixed (T* d = dst)
         {
-            var job = new Job { Layout = layout, C = c, SrcPlane = srcPlane, DstPlane = dstPlane, Src = s, Indices = ix, Dst = d, Add = add };
+            var job = new Job { Layout = layout, C = c, Block = BlockSize(layout, n, c), SrcPlane = srcPlane, DstPlane = dstPlane, Src = s, Indices = ix, Dst = d, Add = add };
             if (bands is { } b && add)
             {
                 job.Bands = b;
                 job.Banded = true;
             }
 
-            Workers.For(Items(layout, n, c), src.Length + dst.Length,
+            Workers.For(Items(layout, n, c, job.Block), src.Length + dst.Length,
                 layout == TensorLayout.ChannelsFirst ? &ByIndexItems<T, ChannelsFirstItems> : &ByIndexItems<T, ChannelsLastItems>, &job);
         }
     }
@@ -173,7 +197,7 @@ internal static unsafe class Scatter
                 continue;
             }
 
-            var (b, c0, c1) = Block(item, cn);
+            var (b, c0, c1) = Block(item, cn, job.Block);
             T* dn = d + (b * dstPlane * cn);
             long at = (b * srcPlane * cn) + c0;
             T* dc = dn + c0;
@@ -330,8 +354,8 @@ internal static unsafe class Scatter
         fixed (long* ix = indices)
         fixed (T* d = dst)
         {
-            var job = new Job { Layout = layout, C = c, SrcPlane = srcPlane, DstPlane = dstPlane, Src = s, Indices = ix, Dst = d };
-            Workers.For(Items(layout, n, c), src.Length + dst.Length, &GatherItems<T>, &job);
+            var job = new Job { Layout = layout, C = c, Block = BlockSize(layout, n, c), SrcPlane = srcPlane, DstPlane = dstPlane, Src = s, Indices = ix, Dst = d };
+            Workers.For(Items(layout, n, c, job.Block), src.Length + dst.Length, &GatherItems<T>, &job);
         }
     }
 
@@ -355,7 +379,7 @@ internal static unsafe class Scatter
                 continue;
             }
 
-            var (b, c0, c1) = Block(item, job.C);
+            var (b, c0, c1) = Block(item, job.C, job.Block);
             T* sn = s + (b * job.SrcPlane * job.C);
             for (long q = 0; q < job.DstPlane; q++)
             {
@@ -364,208 +388,6 @@ internal static unsafe class Scatter
                 {
                     d[o + ch] = sn[(ix[o + ch] * job.C) + ch];
                 }
-            }
-        }
-    }
-
-    /// <summary>
-    /// The gradient of a window sum divided by <paramref name="divisor"/>: every valid tap of output o
-    /// receives <c>gradOutput[o] / divisor(o)</c>. <paramref name="gradInput"/> is overwritten.
-    /// Channels-first runs separably: per output row, the contributions are spread along a scratch row,
-    /// which is then added to each valid input row with contiguous vectors.
-    /// </summary>
-    public static void WindowSum<T>(in PoolGeometry g, ReadOnlySpan<T> gradOutput, Divisor divisor, Span<T> gradInput)
-        where T : unmanaged, INumber<T>
-    {
-        fixed (T* gy = gradOutput)
-        fixed (T* gx = gradInput)
-        {
-            var job = new Job { G = g, Layout = g.Layout, C = g.C, Src = gy, Dst = gx, Divisor = divisor };
-            long work = g.InputLength + g.OutputLength;
-            if (g.Layout == TensorLayout.ChannelsFirst)
-            {
-                Workers.For(g.N * g.C, work, &WindowSumPlanes<T>, &job);
-            }
-            else
-            {
-                Workers.For(Items(g.Layout, g.N, g.C), work, &WindowSumLastBlocks<T>, &job);
-            }
-        }
-    }
-
-    private static void WindowSumPlanes<T>(int p0, int p1, void* state)
-        where T : unmanaged, INumber<T>
-    {
-        ref Job job = ref Unsafe.AsRef<Job>(state);
-        var g = job.G;
-        var divisor = job.Divisor;
-        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        int width = wAxis.In;
-        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
-        int tableBytes = (wAxis.Out + dAxis.Out + hAxis.Out) * sizeof(AxisSpan);
-        T[]? rented = width > 4096 ? ArrayPool<T>.Shared.Rent(width) : null;
-        byte[]? rentedTables = tableBytes > 16384 ? ArrayPool<byte>.Shared.Rent(tableBytes) : null;
-        T* stack = stackalloc T[rented is null ? width : 0];
-        byte* stackTables = stackalloc byte[rentedTables is null ? tableBytes : 0];
-        try
-        {
-            fixed (T* heap = rented)
-            fixed (byte* heapTables = rentedTables)
-            {
-                T* hv = rented is null ? stack : heap;
-                var cols = (AxisSpan*)(rentedTables is null ? stackTables : heapTables);
-                var dSpans = cols + wAxis.Out;
-                var hSpans = dSpans + dAxis.Out;
-                AxisSpan.Fill(wAxis, divisor.Mode, cols);
-                AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
-                AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
-                for (int p = p0; p < p1; p++)
-                {
-                    T* xp = (T*)job.Dst + ((long)p * g.InputPlane);
-                    T* yr = (T*)job.Src + ((long)p * g.OutputPlane);
-                    new Span<T>(xp, checked((int)g.InputPlane)).Clear();
-                    for (int od = 0; od < dAxis.Out; od++)
-                    {
-                        AxisSpan ds = dSpans[od];
-                        for (int oh = 0; oh < hAxis.Out; oh++, yr += wAxis.Out)
-                        {
-                            AxisSpan hs = hSpans[oh];
-                            if (ds.Count == 0 || hs.Count == 0)
-                            {
-                                continue;
-                            }
-
-                            // hv[w]: what every valid input row of this output row receives at column w.
-                            new Span<T>(hv, width).Clear();
-                            long rowPart = (long)ds.Part * hs.Part;
-                            for (int ow = 0; ow < wAxis.Out; ow++)
-                            {
-                                AxisSpan col = cols[ow];
-                                long div = divisor.Combine(rowPart, col.Part);
-                                T u = div == 1 ? yr[ow] : yr[ow] / T.CreateChecked(div);
-                                for (int t = 0; t < col.Count; t++)
-                                {
-                                    hv[col.First + (t * wAxis.Dilation)] += u;
-                                }
-                            }
-
-                            for (int jd = 0; jd < ds.Count; jd++)
-                            {
-                                long id = ds.First + ((long)jd * dAxis.Dilation);
-                                for (int jh = 0; jh < hs.Count; jh++)
-                                {
-                                    T* row = xp + (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * width);
-                                    int w = 0;
-                                    for (; lanes != 0 && w + lanes <= width; w += lanes)
-                                    {
-                                        (Vector.Load(row + w) + Vector.Load(hv + w)).Store(row + w);
-                                    }
-
-                                    for (; w < width; w++)
-                                    {
-                                        row[w] += hv[w];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<T>.Shared.Return(rented);
-            }
-
-            if (rentedTables is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rentedTables);
-            }
-        }
-    }
-
-    private static void WindowSumLastBlocks<T>(int i0, int i1, void* state)
-        where T : unmanaged, INumber<T>
-    {
-        ref Job job = ref Unsafe.AsRef<Job>(state);
-        var g = job.G;
-        var divisor = job.Divisor;
-        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        int cn = g.C;
-        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
-        long inPlane = g.InputPlane, outPlane = g.OutputPlane;
-        int tableBytes = (wAxis.Out + dAxis.Out + hAxis.Out) * sizeof(AxisSpan);
-        byte[]? rentedTables = tableBytes > 16384 ? ArrayPool<byte>.Shared.Rent(tableBytes) : null;
-        byte* stackTables = stackalloc byte[rentedTables is null ? tableBytes : 0];
-        try
-        {
-            fixed (byte* heapTables = rentedTables)
-            {
-                var cols = (AxisSpan*)(rentedTables is null ? stackTables : heapTables);
-                var dSpans = cols + wAxis.Out;
-                var hSpans = dSpans + dAxis.Out;
-                AxisSpan.Fill(wAxis, divisor.Mode, cols);
-                AxisSpan.Fill(dAxis, divisor.Mode, dSpans);
-                AxisSpan.Fill(hAxis, divisor.Mode, hSpans);
-                for (int item = i0; item < i1; item++)
-                {
-                    var (b, c0, c1) = Block(item, cn);
-                    T* xn = (T*)job.Dst + (b * inPlane * cn);
-                    T* yo = (T*)job.Src + (b * outPlane * cn);
-                    ClearChannels(xn, inPlane, cn, c0, c1);
-
-                    for (int od = 0; od < dAxis.Out; od++)
-                    {
-                        AxisSpan ds = dSpans[od];
-                        for (int oh = 0; oh < hAxis.Out; oh++)
-                        {
-                            AxisSpan hs = hSpans[oh];
-                            long rowPart = (long)ds.Part * hs.Part;
-                            for (int ow = 0; ow < wAxis.Out; ow++, yo += cn)
-                            {
-                                AxisSpan col = cols[ow];
-                                if (ds.Count == 0 || hs.Count == 0 || col.Count == 0)
-                                {
-                                    continue;
-                                }
-
-                                T div = T.CreateChecked(divisor.Combine(rowPart, col.Part));
-                                var scale = new Vector<T>(div);
-                                for (int jd = 0; jd < ds.Count; jd++)
-                                {
-                                    long id = ds.First + ((long)jd * dAxis.Dilation);
-                                    for (int jh = 0; jh < hs.Count; jh++)
-                                    {
-                                        long row = (((id * hAxis.In) + hs.First + ((long)jh * hAxis.Dilation)) * wAxis.In) + col.First;
-                                        for (int t = 0; t < col.Count; t++)
-                                        {
-                                            T* at = xn + ((row + ((long)t * wAxis.Dilation)) * cn);
-                                            int c = c0;
-                                            for (; lanes != 0 && c + lanes <= c1; c += lanes)
-                                            {
-                                                (Vector.Load(at + c) + (Vector.Load(yo + c) / scale)).Store(at + c);
-                                            }
-
-                                            for (; c < c1; c++)
-                                            {
-                                                at[c] += yo[c] / div;
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        finally
-        {
-            if (rentedTables is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rentedTables);
             }
         }
     }
