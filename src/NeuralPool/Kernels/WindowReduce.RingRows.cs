@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NeuralPool.Geometry;
 
 namespace NeuralPool.Kernels;
@@ -15,6 +16,13 @@ namespace NeuralPool.Kernels;
 /// </summary>
 internal static unsafe partial class WindowReduce
 {
+    /// <summary>
+    /// Input and output at least this large (bytes) are prefetched one row ahead, every line of a position: data that
+    /// large comes from memory, where the hardware prefetcher alone left the ring rows at 12 GB/s (Inception's 8 x 35 x
+    /// 35 x 256 maps 1.3-1.7 -> 0.9-1.0 ms); smaller data is in the caches, where the prefetches cost a tenth more.
+    /// </summary>
+    private const long RingPrefetchMinBytes = 16L << 20;
+
     /// <summary>Largest ring (three positions of C channels) the fused rows take on, in bytes.</summary>
     private const int RingBytes = 24 << 10;
 
@@ -51,6 +59,7 @@ internal static unsafe partial class WindowReduce
 
         AxisSpan* cols = tables, dSpans = cols + wOut, hSpans = dSpans + dAxis.Out;
         T* ring = stackalloc T[3 * cn];
+        bool prefetch = (g.InputLength + g.OutputLength) * sizeof(T) >= RingPrefetchMinBytes && Sse.IsSupported;
         T** rows = stackalloc T*[dAxis.Kernel * hAxis.Kernel];
         var cursor = new RowCursor(g, r0);
         for (int r = r0; r < r1; r++, cursor.Next())
@@ -75,6 +84,12 @@ internal static unsafe partial class WindowReduce
                 for (; produced < col.First + col.Count; produced++)
                 {
                     RingColumn<T, TRed>(rows, n, (long)produced * cn, ring + (produced % 3 * cn), cn);
+                    if (prefetch)
+                    {
+                        // One row ahead: the input row the next output row brings in, and the next output row's position.
+                        PrefetchLines(rows[n - 1] + rowStride + ((long)produced * cn), cn);
+                        PrefetchLines(yo + ((long)wOut * cn), cn);
+                    }
                 }
 
                 if (col.Count == 0)
@@ -107,6 +122,17 @@ internal static unsafe partial class WindowReduce
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Prefetches the cache lines of <paramref name="count"/> elements from <paramref name="at"/> (a hint: addresses past the data do not fault).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchLines<T>(T* at, int count)
+        where T : unmanaged
+    {
+        for (int i = 0; i < count; i += 64 / sizeof(T))
+        {
+            Sse.Prefetch0(at + i);
         }
     }
 
