@@ -17,11 +17,12 @@ namespace NeuralPool.Kernels;
 internal static unsafe partial class WindowReduce
 {
     /// <summary>
-    /// Input and output at least this large (bytes) are prefetched one row ahead, every line of a position: data that
-    /// large comes from memory, where the hardware prefetcher alone left the ring rows at 12 GB/s (Inception's 8 x 35 x
-    /// 35 x 256 maps 1.3-1.7 -> 0.9-1.0 ms); smaller data is in the caches, where the prefetches cost a tenth more.
+    /// Input and output together at least this large (bytes) come from memory on every call, so the channels-last kernels
+    /// that stream whole rows prefetch one row ahead: the hardware prefetcher alone left the ring rows at 12 GB/s
+    /// (Inception's 8 x 35 x 35 x 256 maps 1.55-1.80 -> 1.09-1.57 ms). Smaller data stays in the caches, where the
+    /// prefetches cost 5-10 %.
     /// </summary>
-    private const long RingPrefetchMinBytes = 16L << 20;
+    private const long FromMemoryBytes = 16L << 20;
 
     /// <summary>Largest ring (three positions of C channels) the fused rows take on, in bytes.</summary>
     private const int RingBytes = 24 << 10;
@@ -59,7 +60,7 @@ internal static unsafe partial class WindowReduce
 
         AxisSpan* cols = tables, dSpans = cols + wOut, hSpans = dSpans + dAxis.Out;
         T* ring = stackalloc T[3 * cn];
-        bool prefetch = (g.InputLength + g.OutputLength) * sizeof(T) >= RingPrefetchMinBytes && Sse.IsSupported;
+        bool prefetch = (g.InputLength + g.OutputLength) * sizeof(T) >= FromMemoryBytes && Sse.IsSupported;
         T** rows = stackalloc T*[dAxis.Kernel * hAxis.Kernel];
         var cursor = new RowCursor(g, r0);
         for (int r = r0; r < r1; r++, cursor.Next())

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using NeuralPool.Geometry;
 
 namespace NeuralPool.Kernels;
@@ -74,6 +75,10 @@ internal static unsafe partial class WindowReduce
 
         var dSpans = cols + wOut;
         var hSpans = dSpans + dAxis.Out;
+
+        // From memory, the interior outputs prefetch the same position of the next output row (one row ahead); the input
+        // rows are not prefetched (measured slower: 6.8 -> 7.0-7.7 ms on the 7 x 7 max).
+        long ahead = (g.InputLength + g.OutputLength) * sizeof(T) >= FromMemoryBytes && Sse.IsSupported ? (long)wOut * cn : 0;
 
         // What the scratch rows hold: suffixes of block sBlock from row sFrom on, prefix up to row pRow, both of depth slice `owner`.
         T* sOwner = null, pOwner = null, checkedSlice = null;
@@ -156,7 +161,7 @@ internal static unsafe partial class WindowReduce
                 }
             }
 
-            SlideRow<T, TRed>(g, row, yo, cols, (long)ds.Part * hs.Part, divisor, line);
+            SlideRow<T, TRed>(g, row, yo, cols, (long)ds.Part * hs.Part, divisor, line, ahead);
         }
 
         return true;
@@ -167,7 +172,7 @@ internal static unsafe partial class WindowReduce
     /// border positions reduce their valid taps; interior positions slide with the block algorithm,
     /// lanes over channels.
     /// </summary>
-    private static void SlideRow<T, TRed>(in PoolGeometry g, T* row, T* yo, AxisSpan* cols, long rowPart, Divisor divisor, T* line)
+    private static void SlideRow<T, TRed>(in PoolGeometry g, T* row, T* yo, AxisSpan* cols, long rowPart, Divisor divisor, T* line, long ahead)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -244,7 +249,7 @@ internal static unsafe partial class WindowReduce
 
         if (cn > 2 * lanes)
         {
-            SlideLine<T, TRed>(row, yo + ((long)ib * cn), cn, kw, t0, t1, interiorDivisor, line);
+            SlideLine<T, TRed>(row, yo + ((long)ib * cn), cn, kw, t0, t1, interiorDivisor, line, ahead);
             return;
         }
 
@@ -316,7 +321,7 @@ internal static unsafe partial class WindowReduce
     /// Interior positions for many channels: positions play the part of rows, each a contiguous run of C
     /// channels, so every pass streams through memory (suffix block and prefix in <paramref name="line"/>).
     /// </summary>
-    private static void SlideLine<T, TRed>(T* row, T* dst, int cn, int kw, int t0, int t1, long divisorValue, T* line)
+    private static void SlideLine<T, TRed>(T* row, T* dst, int cn, int kw, int t0, int t1, long divisorValue, T* line, long ahead)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -334,7 +339,7 @@ internal static unsafe partial class WindowReduce
 
             if (t == k0)
             {
-                Combine2Finish<T, TRed>(line, null, dst, cn, divisorValue);
+                Combine2Finish<T, TRed>(line, null, dst, cn, divisorValue, ahead);
                 t++;
                 dst += cn;
             }
@@ -348,7 +353,7 @@ internal static unsafe partial class WindowReduce
             FoldRows<T, TRed>(row + ((long)next * cn), t + kw - next, cn, prefix);
             for (int end = Math.Min(next, t1); ; )
             {
-                Combine2Finish<T, TRed>(line + ((long)(t - k0) * stride), prefix, dst, cn, divisorValue);
+                Combine2Finish<T, TRed>(line + ((long)(t - k0) * stride), prefix, dst, cn, divisorValue, ahead);
                 t++;
                 dst += cn;
                 if (t >= end)
@@ -361,15 +366,24 @@ internal static unsafe partial class WindowReduce
         }
     }
 
-    /// <summary><c>into[i] = Finish(Combine(a[i], b[i]))</c>, or <c>Finish(a[i])</c> when <paramref name="b"/> is null.</summary>
-    private static void Combine2Finish<T, TRed>(T* a, T* b, T* into, int length, long divisorValue)
+    /// <summary>
+    /// <c>into[i] = Finish(Combine(a[i], b[i]))</c>, or <c>Finish(a[i])</c> when <paramref name="b"/> is null; with
+    /// <paramref name="ahead"/> not 0, each line of <c>into + ahead</c> is prefetched on the way.
+    /// </summary>
+    private static void Combine2Finish<T, TRed>(T* a, T* b, T* into, int length, long divisorValue, long ahead)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0, i = 0;
+        int line = 64 / sizeof(T);
         var scale = new Vector<T>(T.CreateChecked(divisorValue));
         for (; lanes != 0 && i + lanes <= length; i += lanes)
         {
+            if (ahead != 0 && (i & (line - 1)) == 0)
+            {
+                Sse.Prefetch0(into + ahead + i);
+            }
+
             Vector<T> acc = b == null ? Vector.Load(a + i) : TRed.Combine(Vector.Load(a + i), Vector.Load(b + i));
             Store(acc, into + i, divisorValue, scale);
         }
