@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -125,81 +124,69 @@ internal static unsafe partial class Scatter
         int margin = SpreadPlan.MarginOf(g), uLength = margin + Math.Max(width, wOut) + margin;
         long permutes = SpreadPlan.TableBytes(g);
         long bytes = SumTables.Bytes(g) + 64 + permutes + (((long)wOut + uLength + width + 64) * sizeof(T));
-        byte[]? rented = bytes > ThreadScratch.MaxBytes ? ArrayPool<byte>.Shared.Rent(checked((int)bytes + 64)) : null;
-        try
+        byte* at = ThreadScratch.GetOrAllocate(bytes, inner: false, out byte[]? large);
+        var tables = new SumTables(g, divisor.Mode, at);
+        byte* permuteTables = (byte*)(((nint)(at + SumTables.Bytes(g)) + 63) & ~(nint)63);
+        var spread = new SpreadPlan(g, permuteTables);
+        T* colPart = (T*)(permuteTables + permutes);
+        T* u = colPart + wOut;
+        T* hv = u + uLength;
+        for (int ow = 0; ow < wOut; ow++)
         {
-            fixed (byte* heap = rented)
+            colPart[ow] = T.CreateChecked(tables.Cols[ow].Part);
+        }
+
+        bool partsExact = PartsExact<T>(g);
+        new Span<T>(u, uLength).Clear(); // the margins stay zero: taps of outputs outside the row add +0
+        u += margin;
+        for (int p = p0; p < p1; p++)
+        {
+            T* xp = (T*)job.Dst + ((long)p * g.InputPlane);
+            T* yr = (T*)job.Src + ((long)p * g.OutputPlane);
+            for (int od = 0; od < dAxis.Out; od++)
             {
-                byte* at = rented is null ? ThreadScratch.Get(bytes, inner: false) : (byte*)(((nint)heap + 63) & ~(nint)63);
-                var tables = new SumTables(g, divisor.Mode, at);
-                byte* permuteTables = (byte*)(((nint)(at + SumTables.Bytes(g)) + 63) & ~(nint)63);
-                var spread = new SpreadPlan(g, permuteTables);
-                T* colPart = (T*)(permuteTables + permutes);
-                T* u = colPart + wOut;
-                T* hv = u + uLength;
-                for (int ow = 0; ow < wOut; ow++)
+                AxisSpan ds = tables.DSpans[od];
+                for (int oh = 0; oh < hAxis.Out; oh++, yr += wOut)
                 {
-                    colPart[ow] = T.CreateChecked(tables.Cols[ow].Part);
-                }
-
-                bool partsExact = PartsExact<T>(g);
-                new Span<T>(u, uLength).Clear(); // the margins stay zero: taps of outputs outside the row add +0
-                u += margin;
-                for (int p = p0; p < p1; p++)
-                {
-                    T* xp = (T*)job.Dst + ((long)p * g.InputPlane);
-                    T* yr = (T*)job.Src + ((long)p * g.OutputPlane);
-                    for (int od = 0; od < dAxis.Out; od++)
+                    AxisSpan hs = tables.HSpans[oh];
+                    if (ds.Count == 0 || hs.Count == 0)
                     {
-                        AxisSpan ds = tables.DSpans[od];
-                        for (int oh = 0; oh < hAxis.Out; oh++, yr += wOut)
-                        {
-                            AxisSpan hs = tables.HSpans[oh];
-                            if (ds.Count == 0 || hs.Count == 0)
-                            {
-                                continue;
-                            }
-
-                            Divide(yr, u, colPart, tables.Cols, wOut, divisor, (long)ds.Part * hs.Part, partsExact);
-                            spread.Spread(u, hv, tables.Cols);
-                            int q = (od * hAxis.Out) + oh;
-                            for (int jd = 0; jd < ds.Count; jd++)
-                            {
-                                int id = ds.First + (jd * dAxis.Dilation);
-                                for (int jh = 0; jh < hs.Count; jh++)
-                                {
-                                    int r = (id * hAxis.In) + hs.First + (jh * hAxis.Dilation);
-                                    T* row = xp + ((long)r * width);
-                                    if (tables.FirstRow[r] == q)
-                                    {
-                                        CopyRow(row, hv, width); // hv is a sum from +0, never -0
-                                    }
-                                    else
-                                    {
-                                        AddRow(row, hv, width);
-                                    }
-                                }
-                            }
-                        }
+                        continue;
                     }
 
-                    for (int r = 0; r < rowsIn; r++)
+                    Divide(yr, u, colPart, tables.Cols, wOut, divisor, (long)ds.Part * hs.Part, partsExact);
+                    spread.Spread(u, hv, tables.Cols);
+                    int q = (od * hAxis.Out) + oh;
+                    for (int jd = 0; jd < ds.Count; jd++)
                     {
-                        if (tables.FirstRow[r] < 0)
+                        int id = ds.First + (jd * dAxis.Dilation);
+                        for (int jh = 0; jh < hs.Count; jh++)
                         {
-                            new Span<T>(xp + ((long)r * width), width).Clear();
+                            int r = (id * hAxis.In) + hs.First + (jh * hAxis.Dilation);
+                            T* row = xp + ((long)r * width);
+                            if (tables.FirstRow[r] == q)
+                            {
+                                StoreFirst(hv, row, width); // hv is a sum from +0 already: adding +0 leaves it as it is
+                            }
+                            else
+                            {
+                                AddRow(row, hv, width);
+                            }
                         }
                     }
                 }
             }
-        }
-        finally
-        {
-            if (rented is not null)
+
+            for (int r = 0; r < rowsIn; r++)
             {
-                ArrayPool<byte>.Shared.Return(rented);
+                if (tables.FirstRow[r] < 0)
+                {
+                    new Span<T>(xp + ((long)r * width), width).Clear();
+                }
             }
         }
+
+        GC.KeepAlive(large); // the scratch pointer is into it
     }
 
     /// <summary><c>u[ow] = y[ow] / divisor(rowPart, column part)</c> along one output row (vectors; the same IEEE division as scalar code).</summary>
@@ -282,33 +269,6 @@ internal static unsafe partial class Scatter
         for (; i < length; i++)
         {
             row[i] += add[i];
-        }
-    }
-
-    /// <summary><c>row[i] = from[i]</c>, inline (rows are short: a library copy costs more in its call than in its stores).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRow<T>(T* row, T* from, int length)
-        where T : unmanaged, INumber<T>
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + Vector512<T>.Count <= length; i += Vector512<T>.Count)
-            {
-                Vector512.Load(from + i).Store(row + i);
-            }
-        }
-        else if (Vector.IsHardwareAccelerated)
-        {
-            for (; i + Vector<T>.Count <= length; i += Vector<T>.Count)
-            {
-                Vector.Load(from + i).Store(row + i);
-            }
-        }
-
-        for (; i < length; i++)
-        {
-            row[i] = from[i];
         }
     }
 
@@ -491,100 +451,88 @@ internal static unsafe partial class Scatter
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0; // 0: no vector loop
         long inPlane = g.InputPlane, outPlane = g.OutputPlane;
         long bytes = SumTables.Bytes(g) + 64 + ((long)job.Block * sizeof(T));
-        byte[]? rented = bytes > ThreadScratch.MaxBytes ? ArrayPool<byte>.Shared.Rent(checked((int)bytes + 64)) : null;
-        try
+        byte* at = ThreadScratch.GetOrAllocate(bytes, inner: false, out byte[]? large);
+        var tables = new SumTables(g, divisor.Mode, at);
+        T* u = (T*)(((nint)(at + SumTables.Bytes(g)) + 63) & ~(nint)63);
+        for (int item = i0; item < i1; item++)
         {
-            fixed (byte* heap = rented)
+            var (b, c0, c1) = Block(item, cn, job.Block);
+            int count = c1 - c0;
+            T* xn = (T*)job.Dst + (b * inPlane * cn) + c0;
+            T* yo = (T*)job.Src + (b * outPlane * cn) + c0;
+            for (int od = 0; od < dAxis.Out; od++)
             {
-                byte* at = rented is null ? ThreadScratch.Get(bytes, inner: false) : (byte*)(((nint)heap + 63) & ~(nint)63);
-                var tables = new SumTables(g, divisor.Mode, at);
-                T* u = (T*)(((nint)(at + SumTables.Bytes(g)) + 63) & ~(nint)63);
-                for (int item = i0; item < i1; item++)
+                AxisSpan ds = tables.DSpans[od];
+                for (int oh = 0; oh < hAxis.Out; oh++)
                 {
-                    var (b, c0, c1) = Block(item, cn, job.Block);
-                    int count = c1 - c0;
-                    T* xn = (T*)job.Dst + (b * inPlane * cn) + c0;
-                    T* yo = (T*)job.Src + (b * outPlane * cn) + c0;
-                    for (int od = 0; od < dAxis.Out; od++)
+                    AxisSpan hs = tables.HSpans[oh];
+                    long rowPart = (long)ds.Part * hs.Part;
+                    int q = (od * hAxis.Out) + oh;
+                    for (int ow = 0; ow < wOut; ow++, yo += cn)
                     {
-                        AxisSpan ds = tables.DSpans[od];
-                        for (int oh = 0; oh < hAxis.Out; oh++)
+                        AxisSpan col = tables.Cols[ow];
+                        if (ds.Count == 0 || hs.Count == 0 || col.Count == 0)
                         {
-                            AxisSpan hs = tables.HSpans[oh];
-                            long rowPart = (long)ds.Part * hs.Part;
-                            int q = (od * hAxis.Out) + oh;
-                            for (int ow = 0; ow < wOut; ow++, yo += cn)
+                            continue;
+                        }
+
+                        T div = T.CreateChecked(divisor.Combine(rowPart, col.Part));
+                        int c = 0;
+                        if (lanes != 0)
+                        {
+                            var scale = new Vector<T>(div);
+                            for (; c + lanes <= count; c += lanes)
                             {
-                                AxisSpan col = tables.Cols[ow];
-                                if (ds.Count == 0 || hs.Count == 0 || col.Count == 0)
-                                {
-                                    continue;
-                                }
-
-                                T div = T.CreateChecked(divisor.Combine(rowPart, col.Part));
-                                int c = 0;
-                                if (lanes != 0)
-                                {
-                                    var scale = new Vector<T>(div);
-                                    for (; c + lanes <= count; c += lanes)
-                                    {
-                                        (Vector.Load(yo + c) / scale).Store(u + c);
-                                    }
-                                }
-
-                                for (; c < count; c++)
-                                {
-                                    u[c] = yo[c] / div;
-                                }
-
-                                for (int jd = 0; jd < ds.Count; jd++)
-                                {
-                                    int id = ds.First + (jd * dAxis.Dilation);
-                                    for (int jh = 0; jh < hs.Count; jh++)
-                                    {
-                                        int r = (id * hAxis.In) + hs.First + (jh * hAxis.Dilation);
-                                        bool firstRow = tables.FirstRow[r] == q;
-                                        T* row = xn + ((long)r * width * cn);
-                                        for (int t = 0; t < col.Count; t++)
-                                        {
-                                            int w = col.First + (t * wAxis.Dilation);
-                                            T* dst = row + ((long)w * cn);
-                                            if (firstRow && tables.FirstCol[w] == ow)
-                                            {
-                                                StoreFirst(u, dst, count);
-                                            }
-                                            else
-                                            {
-                                                AddRow(dst, u, count);
-                                            }
-                                        }
-                                    }
-                                }
+                                (Vector.Load(yo + c) / scale).Store(u + c);
                             }
                         }
-                    }
 
-                    for (int r = 0; r < rowsIn; r++)
-                    {
-                        T* row = xn + ((long)r * width * cn);
-                        for (int w = 0; w < width; w++)
+                        for (; c < count; c++)
                         {
-                            if (tables.FirstRow[r] < 0 || tables.FirstCol[w] < 0)
+                            u[c] = yo[c] / div;
+                        }
+
+                        for (int jd = 0; jd < ds.Count; jd++)
+                        {
+                            int id = ds.First + (jd * dAxis.Dilation);
+                            for (int jh = 0; jh < hs.Count; jh++)
                             {
-                                new Span<T>(row + ((long)w * cn), count).Clear();
+                                int r = (id * hAxis.In) + hs.First + (jh * hAxis.Dilation);
+                                bool firstRow = tables.FirstRow[r] == q;
+                                T* row = xn + ((long)r * width * cn);
+                                for (int t = 0; t < col.Count; t++)
+                                {
+                                    int w = col.First + (t * wAxis.Dilation);
+                                    T* dst = row + ((long)w * cn);
+                                    if (firstRow && tables.FirstCol[w] == ow)
+                                    {
+                                        StoreFirst(u, dst, count);
+                                    }
+                                    else
+                                    {
+                                        AddRow(dst, u, count);
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-        finally
-        {
-            if (rented is not null)
+
+            for (int r = 0; r < rowsIn; r++)
             {
-                ArrayPool<byte>.Shared.Return(rented);
+                T* row = xn + ((long)r * width * cn);
+                for (int w = 0; w < width; w++)
+                {
+                    if (tables.FirstRow[r] < 0 || tables.FirstCol[w] < 0)
+                    {
+                        new Span<T>(row + ((long)w * cn), count).Clear();
+                    }
+                }
             }
         }
+
+        GC.KeepAlive(large); // the scratch pointer is into it
     }
 
     /// <summary><c>dst[i] = +0 + u[i]</c>: the first contribution to a gradient element, as if added to a cleared one.</summary>
@@ -593,7 +541,14 @@ internal static unsafe partial class Scatter
         where T : unmanaged, INumber<T>
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<T>.Count <= length; i += Vector512<T>.Count)
+            {
+                (Vector512<T>.Zero + Vector512.Load(u + i)).Store(dst + i);
+            }
+        }
+        else if (Vector.IsHardwareAccelerated)
         {
             for (; i + Vector<T>.Count <= length; i += Vector<T>.Count)
             {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using NeuralPool.Geometry;
@@ -7,9 +6,10 @@ namespace NeuralPool.Kernels;
 
 /// <summary>
 /// The backward drivers and the index-addressed copies (unpooling). All of them overwrite their
-/// destination: each work item clears its own part first, then adds every contribution. Work items
-/// never share a destination element: channels-first items are (n, c) planes, channels-last items are
-/// blocks of channels of one batch element.
+/// destination: the scatters clear each work item's part first, then add every contribution; the window-sum
+/// gradient (<c>Scatter.WindowSum.cs</c>) stores each element's first contribution and adds the later ones. Work
+/// items never share a destination element: channels-first items are (n, c) planes, channels-last items are
+/// blocks of channels of one batch element (<see cref="BlockSize"/>).
 /// </summary>
 internal static unsafe partial class Scatter
 {

@@ -36,4 +36,25 @@ internal static unsafe class ThreadScratch
             return (byte*)(((nint)p + 63) & ~(nint)63);
         }
     }
+
+    /// <summary>
+    /// At least <paramref name="bytes"/> bytes, 64-byte aligned: this thread's buffer (<see cref="Get"/>) when they fit in
+    /// <see cref="MaxBytes"/>, else a new pinned array returned in <paramref name="large"/>, which the caller keeps alive
+    /// (<see cref="GC.KeepAlive"/>) for as long as it uses the pointer.
+    /// </summary>
+    public static byte* GetOrAllocate(long bytes, bool inner, out byte[]? large)
+    {
+        if (bytes <= MaxBytes)
+        {
+            large = null;
+            return Get(bytes, inner);
+        }
+
+        large = GC.AllocateUninitializedArray<byte>(checked((int)(bytes + 64)), pinned: true);
+        fixed (byte* p = large)
+        {
+            // Pinned-heap arrays never move, so the address outlives the fixed block.
+            return (byte*)(((nint)p + 63) & ~(nint)63);
+        }
+    }
 }

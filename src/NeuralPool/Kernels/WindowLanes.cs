@@ -355,8 +355,7 @@ internal static unsafe class WindowLanes
         // Scratch: rows of values, gradients and the reducer's own; per-lane and per-tap tables.
         int rows = (2 * taps) + TMath.ScratchRows(taps);
         long bytes = ((long)rows * lanes * sizeof(T)) + ((long)lanes * sizeof(Segment)) + ((long)taps * ((2 * sizeof(long)) + sizeof(int)));
-        byte[]? large = bytes > ThreadScratch.MaxBytes ? GC.AllocateUninitializedArray<byte>(checked((int)bytes), pinned: true) : null;
-        byte* scratch = large is null ? ThreadScratch.Get(bytes, inner: true) : (byte*)Unsafe.AsPointer(ref large[0]);
+        byte* scratch = ThreadScratch.GetOrAllocate(bytes, inner: true, out byte[]? large);
         var block = new LaneBlock<T>
         {
             Taps = taps,
@@ -459,6 +458,8 @@ internal static unsafe class WindowLanes
                 Flush(ref block, count, x, xEnd, gx, math);
             }
         }
+
+        GC.KeepAlive(large); // the scratch pointer is into it
     }
 
     /// <summary>Gathers the block's windows tap-major from x (which ends at <paramref name="end"/>), reduces them, and (backward) adds their gradients into the input gradient.</summary>

@@ -24,6 +24,11 @@ internal static unsafe partial class WindowReduce
     /// </summary>
     private const long FromMemoryBytes = 16L << 20;
 
+    /// <summary>Whether a call's input and output come from memory (<see cref="FromMemoryBytes"/>) and prefetches are available.</summary>
+    private static bool FromMemory<T>(in PoolGeometry g)
+        where T : unmanaged =>
+        (g.InputLength + g.OutputLength) * sizeof(T) >= FromMemoryBytes && Sse.IsSupported;
+
     /// <summary>Largest ring (three positions of C channels) the fused rows take on, in bytes.</summary>
     private const int RingBytes = 24 << 10;
 
@@ -60,7 +65,7 @@ internal static unsafe partial class WindowReduce
 
         AxisSpan* cols = tables, dSpans = cols + wOut, hSpans = dSpans + dAxis.Out;
         T* ring = stackalloc T[3 * cn];
-        bool prefetch = (g.InputLength + g.OutputLength) * sizeof(T) >= FromMemoryBytes && Sse.IsSupported;
+        bool prefetch = FromMemory<T>(g);
         T** rows = stackalloc T*[dAxis.Kernel * hAxis.Kernel];
         var cursor = new RowCursor(g, r0);
         for (int r = r0; r < r1; r++, cursor.Next())

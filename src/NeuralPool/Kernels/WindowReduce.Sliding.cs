@@ -78,7 +78,7 @@ internal static unsafe partial class WindowReduce
 
         // From memory, the interior outputs prefetch the same position of the next output row (one row ahead); the input
         // rows are not prefetched (measured slower: 6.8 -> 7.0-7.7 ms on the 7 x 7 max).
-        long ahead = (g.InputLength + g.OutputLength) * sizeof(T) >= FromMemoryBytes && Sse.IsSupported ? (long)wOut * cn : 0;
+        long ahead = FromMemory<T>(g) ? (long)wOut * cn : 0;
 
         // What the scratch rows hold: suffixes of block sBlock from row sFrom on, prefix up to row pRow, both of depth slice `owner`.
         T* sOwner = null, pOwner = null, checkedSlice = null;

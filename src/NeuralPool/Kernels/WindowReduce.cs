@@ -268,8 +268,8 @@ internal static unsafe partial class WindowReduce
                     // The fast forms report false on a NaN (max): the row is then computed with the exact rule below.
                     if (tapPasses
                         ? (TRed.IsMax
-                            ? LastRowTapPasses<T, NaNFreeMaxReducer<T>>(g, xn, yo, ds, hs, cols, dStep, hStep, wStep, divisor, part)
-                            : LastRowTapPasses<T, TRed>(g, xn, yo, ds, hs, cols, dStep, hStep, wStep, divisor, part))
+                            ? LastRowTapPasses<T, NaNFreeMaxReducer<T>>(g, xn, yo, ds, hs, cols, wStep, divisor, part)
+                            : LastRowTapPasses<T, TRed>(g, xn, yo, ds, hs, cols, wStep, divisor, part))
                         : wideRows && (TRed.IsMax
                             ? LastRowWide<T, NaNFreeMaxReducer<T>>(g, xn, yo, ds, hs, cols, dStep, hStep, wStep, divisor)
                             : LastRowWide<T, TRed>(g, xn, yo, ds, hs, cols, dStep, hStep, wStep, divisor)))
@@ -381,18 +381,18 @@ internal static unsafe partial class WindowReduce
     /// the vector width.
     /// </summary>
     private static bool LastRowTapPasses<T, TRed>(in PoolGeometry g, T* xn, T* yo, AxisSpan ds, AxisSpan hs, AxisSpan* cols,
-        long dStep, long hStep, long wStep, Divisor divisor, T* part)
+        long wStep, Divisor divisor, T* part)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
+        // Windows one row high (D and H kernel 1): the taps of an output are consecutive along W.
         bool checkNaN = typeof(TRed) == typeof(NaNFreeMaxReducer<T>);
         int cn = g.C, wOut = g.W.Out, wide = Vector512<T>.Count;
         long hIn = g.H.In, wIn = g.W.In, rowPart = (long)ds.Part * hs.Part;
-        int rows = ds.Count * hs.Count;
         for (int ow = 0; ow < wOut; ow++, yo += cn)
         {
             AxisSpan col = cols[ow];
-            if (rows == 0 || col.Count == 0)
+            if (ds.Count == 0 || hs.Count == 0 || col.Count == 0)
             {
                 new Span<T>(yo, cn).Fill(TRed.Empty);
                 continue;
@@ -403,19 +403,18 @@ internal static unsafe partial class WindowReduce
             T* seed = xn + (((((long)ds.First * hIn) + hs.First) * wIn) + col.First) * cn;
             Sse.Prefetch0(seed + (TapPassPrefetch * wStep));
 
-            int taps = rows * col.Count;
+            // The first pass folds taps 0 and 1 (or 0 alone), each later pass one tap; the last pass writes the output.
             var nan = Vector512<T>.Zero;
-            for (int t = 0; t < taps; t++)
+            for (int t = 0, taps = col.Count; t < taps; t++)
             {
-                // Tap t in D, H, W scan order; the first pass folds taps 0 and 1.
-                T* tp = TapAt(seed, t, col.Count, hs.Count, dStep, hStep, wStep);
-                bool first = t == 0, last = t == taps - 1 || (t == 0 && taps == 2);
-                T* second = first && taps >= 2 ? TapAt(seed, 1, col.Count, hs.Count, dStep, hStep, wStep) : null;
-                T* dst = last ? yo : part;
+                T* tp = seed + (t * wStep);
+                T* second = t == 0 && taps > 1 ? seed + wStep : null;
+                T* dst = t == taps - 1 || (second != null && taps == 2) ? yo : part;
+                bool last = dst == yo;
                 for (int c = 0; c < cn; c += wide)
                 {
                     Vector512<T> v = Vector512.Load(tp + c), acc;
-                    if (first)
+                    if (t == 0)
                     {
                         acc = TRed.SeedWithFirst ? v : TRed.Combine(Vector512<T>.Zero, v);
                         if (second != null)
@@ -454,15 +453,6 @@ internal static unsafe partial class WindowReduce
         }
 
         return true;
-    }
-
-    /// <summary>Tap <paramref name="t"/> of a window (D, H, W scan order) whose first valid tap is at <paramref name="seed"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T* TapAt<T>(T* seed, int t, int wCount, int hCount, long dStep, long hStep, long wStep)
-        where T : unmanaged
-    {
-        int jw = t % wCount, r = t / wCount;
-        return seed + ((r / hCount) * dStep) + ((r % hCount) * hStep) + (jw * wStep);
     }
 
     /// <summary>How many taps along W ahead of a channels-last window the direct 512-bit row prefetches.</summary>
