@@ -131,14 +131,18 @@ internal static unsafe partial class WindowReduce
         }
     }
 
-    /// <summary>Prefetches the cache lines of <paramref name="count"/> elements from <paramref name="at"/> (a hint: addresses past the data do not fault).</summary>
+    /// <summary>
+    /// Prefetches the cache lines of <paramref name="count"/> elements from <paramref name="at"/> into the second-level cache
+    /// (a hint: addresses past the data do not fault). A row ahead is more than the first-level cache holds: prefetching
+    /// into it measured 8-10 % slower (Inception's average nhwc, 8 images: 1.46-1.66 against 1.31-1.52 ms, calls alternated).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchLines<T>(T* at, int count)
         where T : unmanaged
     {
         for (int i = 0; i < count; i += 64 / sizeof(T))
         {
-            Sse.Prefetch0(at + i);
+            Sse.Prefetch1(at + i);
         }
     }
 
