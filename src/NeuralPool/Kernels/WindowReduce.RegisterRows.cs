@@ -169,10 +169,16 @@ internal static unsafe partial class WindowReduce
         var plan = RegisterRowPlanOf<TRed>(g, job.Divisor, ThreadScratch.Get(RegisterRowsScratch(g), inner: false), tables, shifts);
         bool stream = g.OutputLength * sizeof(float) >= Streaming.MinBytes && Streaming.Supported;
         long inPlane = g.InputPlane, outPlane = g.OutputPlane;
+
+        // From memory, each input row prefetches the same row of the next plane into the second-level cache: the hardware
+        // prefetcher alone left the 7 x 7 planes (12.5 KB, three pages) at 12 GB/s (8 x 256 x 56 x 56, calls alternated:
+        // max 3.97 -> 2.87 ms, average 4.96 -> 3.53 ms on 1 thread, 3.2 -> 2.15 and 3.3 -> 2.3 ms on 2; with the data in the
+        // caches, within the noise either way).
+        long ahead = FromMemory<float>(g) ? inPlane : 0;
         for (int p = p0; p < p1; p++)
         {
             float* xp = (float*)job.X + (p * inPlane), yp = (float*)job.Y + (p * outPlane);
-            RegisterRowPlane<TRed>(xp, stream ? plan.Stage : yp, plan);
+            RegisterRowPlane<TRed>(xp, stream ? plan.Stage : yp, plan, ahead);
             if (stream)
             {
                 Streaming.Copy((byte*)plan.Stage, (byte*)yp, outPlane * sizeof(float));
@@ -186,17 +192,20 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>One plane: max with the one-instruction maximum while the plane holds no NaN, and with the exact rule otherwise.</summary>
-    private static void RegisterRowPlane<TRed>(float* xp, float* yp, in RegisterRowPlan plan)
+    private static void RegisterRowPlane<TRed>(float* xp, float* yp, in RegisterRowPlan plan, long ahead)
         where TRed : IReducer<float>
     {
-        if (!TRed.IsMax || !RegisterRowPlane<NaNFreeMaxReducer<float>>(xp, yp, plan, checkNaN: true))
+        if (!TRed.IsMax || !RegisterRowPlane<NaNFreeMaxReducer<float>>(xp, yp, plan, checkNaN: true, ahead))
         {
-            RegisterRowPlane<TRed>(xp, yp, plan, checkNaN: false);
+            RegisterRowPlane<TRed>(xp, yp, plan, checkNaN: false, TRed.IsMax ? 0 : ahead); // max: the first pass prefetched
         }
     }
 
-    /// <summary>One plane with <typeparamref name="TRed"/>; with <paramref name="checkNaN"/>, returns false (having written nothing) when the plane holds a NaN.</summary>
-    private static bool RegisterRowPlane<TRed>(float* xp, float* yp, in RegisterRowPlan plan, bool checkNaN)
+    /// <summary>
+    /// One plane with <typeparamref name="TRed"/>; with <paramref name="checkNaN"/>, returns false (having written nothing)
+    /// when the plane holds a NaN. A nonzero <paramref name="ahead"/> prefetches each input row that many elements on.
+    /// </summary>
+    private static bool RegisterRowPlane<TRed>(float* xp, float* yp, in RegisterRowPlan plan, bool checkNaN, long ahead)
         where TRed : IReducer<float>
     {
         var hRows = plan.HRows;
@@ -207,6 +216,14 @@ internal static unsafe partial class WindowReduce
         for (int r = 0; r < plan.Height; r++)
         {
             float* at = xp + ((long)r * width) - plan.PadLeft;
+            if (ahead != 0)
+            {
+                for (int i = 0; i < width; i += 16)
+                {
+                    Sse.Prefetch1(xp + ahead + ((long)r * width) + i); // a hint: past the data does not fault
+                }
+            }
+
             Vector512<float> a0 = Avx512F.MaskLoad(at, m0, pad), a1 = Avx512F.MaskLoad(at + 16, m1, pad);
             Vector512<float> a2 = Avx512F.MaskLoad(at + 32, m2, pad), a3 = Avx512F.MaskLoad(at + 48, m3, pad);
             if (checkNaN)
