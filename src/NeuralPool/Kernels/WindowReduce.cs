@@ -387,14 +387,8 @@ internal static unsafe partial class WindowReduce
     {
         // Windows one row high (D and H kernel 1): the taps of an output are consecutive along W.
         bool checkNaN = typeof(TRed) == typeof(NaNFreeMaxReducer<T>);
-        int cn = g.C, wOut = g.W.Out, wide = Vector512<T>.Count, sh = g.H.Stride, sw = g.W.Stride;
+        int cn = g.C, wOut = g.W.Out, wide = Vector512<T>.Count;
         long hIn = g.H.In, wIn = g.W.In, rowPart = (long)ds.Part * hs.Part;
-
-        // 2-D windows from memory: each output prefetches, into the second-level cache, the taps its window one output row
-        // down brings in (calls alternated, 8 images: stem 3 x 3 stride 2 nhwc 2.01 -> 1.82 ms on 1 thread, 0.97 -> 0.88 ms
-        // on 2; vgg 2 x 2 nhwc 3.4 -> 3.2 ms, 2.6 -> 2.3 ms). With the data in the caches it cost 15 % (adaptive 13 -> 7);
-        // prefetching into the first-level cache, or the last tap a few taps ahead along the row, was slower.
-        bool rowsAhead = (ds.Count != 1 || hs.Count != 1) && FromMemory<T>(g);
         for (int ow = 0; ow < wOut; ow++, yo += cn)
         {
             AxisSpan col = cols[ow];
@@ -484,6 +478,7 @@ internal static unsafe partial class WindowReduce
         // on 2; vgg 2 x 2 nhwc 3.4 -> 3.2 ms, 2.6 -> 2.3 ms). With the data in the caches it cost 15 % (adaptive 13 -> 7);
         // prefetching into the first-level cache, or the last tap a few taps ahead along the row, was slower.
         bool rowsAhead = (ds.Count != 1 || hs.Count != 1) && FromMemory<T>(g);
+        long rowDown = (long)sh * wIn * cn;
         for (int ow = 0; ow < wOut; ow++, yo += cn)
         {
             AxisSpan col = cols[ow];
@@ -511,7 +506,7 @@ internal static unsafe partial class WindowReduce
                 else if (rowsAhead)
                 {
                     // The taps the same window one output row down brings in (its last stride rows, last stride columns).
-                    T* down = seed + c + (sh * hStep);
+                    T* down = seed + c + rowDown;
                     for (int jh = hs.Count - Math.Min(hs.Count, sh); jh < hs.Count; jh++)
                     {
                         for (int jw = col.Count - Math.Min(col.Count, sw); jw < col.Count; jw++)
