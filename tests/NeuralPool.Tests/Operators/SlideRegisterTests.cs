@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NeuralPool.Geometry;
 using NeuralPool.Operators;
 using NeuralPool.Tests.Oracle;
@@ -97,8 +98,9 @@ public sealed class SlideRegisterTests
     {
         // 6 x 256 x 56 x 56 (7 x 7, padding 3): the output passes the size from which the 7-wide interior is written with
         // streaming stores, and input and output the size from which the rows prefetch, so this is the path the benchmark
-        // times. The output goes at two offsets (its first position on a cache-line boundary or not: plain first and last
-        // vectors per position), on 1 and 2 threads.
+        // times. The output goes at two element offsets (its first position on a cache-line boundary or not: plain first and
+        // last vectors per position) and at an offset of two bytes (not aligned to its elements: plain stores throughout),
+        // on 1 and 2 threads.
         int[] shape = [6, 256, 56, 56];
         var layout = TensorLayout.ChannelsLast;
         var rng = new Random(56);
@@ -110,21 +112,21 @@ public sealed class SlideRegisterTests
         var max = NaiveOracle.TorchMaxPool(x, shape, [7, 7], [1, 1], [3, 3]);
         var avg = NaiveOracle.TorchAvgPool(x, shape, [7, 7], [1, 1], [3, 3]);
         int saved = PoolSettings.MaxDegreeOfParallelism;
-        float[] buffer = new float[gMax.OutputLength + 16];
+        byte[] buffer = new byte[(gMax.OutputLength + 16) * sizeof(float)];
         try
         {
             foreach (int threads in new[] { 1, 2 })
             {
-                foreach (int offset in new[] { 0, 5 })
+                foreach (int offset in new[] { 0, 5 * sizeof(float), 2 })
                 {
                     PoolSettings.MaxDegreeOfParallelism = threads;
-                    var y = buffer.AsSpan(offset, (int)gMax.OutputLength);
+                    var y = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(offset, (int)gMax.OutputLength * sizeof(float)));
                     y.Fill(float.NaN);
                     MaxPool.Forward<float>(gMax, input, y);
-                    Harness.AssertMax(max.Values, Harness.FromLibrary(y.ToArray(), max.Shape, layout).Select(v => (float)v).ToArray(), signOfZero: true, $"max, {threads} threads, offset {offset}");
+                    Harness.AssertMax(max.Values, Harness.FromLibrary(y.ToArray(), max.Shape, layout).Select(v => (float)v).ToArray(), signOfZero: true, $"max, {threads} threads, byte offset {offset}");
                     y.Fill(float.NaN);
                     AvgPool.Forward<float>(gAvg, input, y);
-                    Harness.AssertAverage(avg.Values, Harness.FromLibrary(y.ToArray(), avg.Shape, layout).Select(v => (float)v).ToArray(), $"average, {threads} threads, offset {offset}");
+                    Harness.AssertAverage(avg.Values, Harness.FromLibrary(y.ToArray(), avg.Shape, layout).Select(v => (float)v).ToArray(), $"average, {threads} threads, byte offset {offset}");
                 }
             }
         }
