@@ -477,7 +477,8 @@ internal static unsafe partial class WindowReduce
         // down brings in (calls alternated, 8 images: stem 3 x 3 stride 2 nhwc 2.01 -> 1.82 ms on 1 thread, 0.97 -> 0.88 ms
         // on 2; vgg 2 x 2 nhwc 3.4 -> 3.2 ms, 2.6 -> 2.3 ms). With the data in the caches it cost 15 % (adaptive 13 -> 7);
         // prefetching into the first-level cache, or the last tap a few taps ahead along the row, was slower.
-        bool rowsAhead = (ds.Count != 1 || hs.Count != 1) && FromMemory<T>(g);
+        bool oneRow = ds.Count == 1 && hs.Count == 1;
+        bool rowsAhead = !oneRow && FromMemory<T>(g);
         long rowDown = (long)sh * wIn * cn;
         for (int ow = 0; ow < wOut; ow++, yo += cn)
         {
@@ -495,11 +496,10 @@ internal static unsafe partial class WindowReduce
             // One row of taps (1-D windows): the hardware prefetcher falls behind on the overlapping streams, so the last
             // tap a few taps ahead is prefetched. (Measured: it helps there and slows 2-D windows, whose rows it would miss.)
             T* ahead = seed + ((col.Count - 1 + PrefetchTaps) * wStep);
-            bool prefetch = ds.Count == 1 && hs.Count == 1;
             for (int c = 0; ; c += wide)
             {
                 c = Math.Min(c, cn - wide);
-                if (prefetch)
+                if (oneRow)
                 {
                     Sse.Prefetch0(ahead + c);
                 }
