@@ -25,23 +25,14 @@ public class DirectRowPrefetchTests
         Assert.True((gMax.InputLength + gMax.OutputLength) * sizeof(float) >= 16L << 20, "the case must be large enough to prefetch");
         var max = NaiveOracle.TorchMaxPool(x, shape, [3, 3], [2, 2], [1, 1]);
         var avg = NaiveOracle.TorchAvgPool(x, shape, [3, 3], [2, 2], [1, 1]);
-        int saved = PoolSettings.MaxDegreeOfParallelism;
-        try
+        Harness.OnThreads([1, 2], threads =>
         {
-            foreach (int threads in new[] { 1, 2 })
-            {
-                PoolSettings.MaxDegreeOfParallelism = threads;
-                var y = MaxPoolSweepTests.Garbage<float>(gMax.OutputLength);
-                MaxPool.Forward<float>(gMax, input, y);
-                Harness.AssertMax(max.Values, Harness.FromLibrary(y, max.Shape, layout).Select(v => (float)v).ToArray(), signOfZero: true, $"max, {threads} threads");
-                y = MaxPoolSweepTests.Garbage<float>(gAvg.OutputLength);
-                AvgPool.Forward<float>(gAvg, input, y);
-                Harness.AssertAverage(avg.Values, Harness.FromLibrary(y, avg.Shape, layout).Select(v => (float)v).ToArray(), $"average, {threads} threads");
-            }
-        }
-        finally
-        {
-            PoolSettings.MaxDegreeOfParallelism = saved;
-        }
+            var y = MaxPoolSweepTests.Garbage<float>(gMax.OutputLength);
+            MaxPool.Forward<float>(gMax, input, y);
+            Harness.AssertMax(max.Values, Harness.FromLibrary(y, max.Shape, layout).Select(v => (float)v).ToArray(), signOfZero: true, $"max, {threads} threads");
+            y = MaxPoolSweepTests.Garbage<float>(gAvg.OutputLength);
+            AvgPool.Forward<float>(gAvg, input, y);
+            Harness.AssertAverage(avg.Values, Harness.FromLibrary(y, avg.Shape, layout).Select(v => (float)v).ToArray(), $"average, {threads} threads");
+        });
     }
 }

@@ -10,6 +10,24 @@ internal static class Harness
     public static readonly int[] Sizes = [1, 2, 3, 5, 7, 8, 9, 16, 17, 33];
     public static readonly int[] Channels = [1, 3, 8, 9, 17];
 
+    /// <summary>Runs <paramref name="body"/> once per thread count, with the library's worker limit set to it; the limit is restored after.</summary>
+    public static void OnThreads(int[] counts, Action<int> body)
+    {
+        int saved = PoolSettings.MaxDegreeOfParallelism;
+        try
+        {
+            foreach (int threads in counts)
+            {
+                PoolSettings.MaxDegreeOfParallelism = threads;
+                body(threads);
+            }
+        }
+        finally
+        {
+            PoolSettings.MaxDegreeOfParallelism = saved;
+        }
+    }
+
     /// <summary>Every (rank, layout, element type) a sweep runs in.</summary>
     public static TheoryData<int, TensorLayout, string> Configs()
     {

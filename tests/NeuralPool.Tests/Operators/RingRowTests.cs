@@ -20,25 +20,16 @@ public class RingRowTests
         var input = Harness.ToLibrary<float>(x, shape, TensorLayout.ChannelsLast);
         var g = PoolGeometry.Torch(Harness.Shape(shape, TensorLayout.ChannelsLast), TensorLayout.ChannelsLast, 2, [3, 3], [1, 1], [1, 1], default, false, TorchPoolKind.Average);
         Assert.True((g.InputLength + g.OutputLength) * sizeof(float) >= 16L << 20, "the case must be large enough to prefetch");
-        int saved = PoolSettings.MaxDegreeOfParallelism;
-        try
+        foreach (bool include in new[] { false, true })
         {
-            foreach (bool include in new[] { false, true })
+            var expected = NaiveOracle.TorchAvgPool(x, shape, [3, 3], [1, 1], [1, 1], countIncludePad: include);
+            Harness.OnThreads([1, 2], threads =>
             {
-                var expected = NaiveOracle.TorchAvgPool(x, shape, [3, 3], [1, 1], [1, 1], countIncludePad: include);
-                foreach (int threads in new[] { 1, 2 })
-                {
-                    PoolSettings.MaxDegreeOfParallelism = threads;
-                    var y = MaxPoolSweepTests.Garbage<float>(g.OutputLength);
-                    AvgPool.Forward<float>(g, input, y, countIncludePad: include);
-                    Harness.AssertAverage(expected.Values, Harness.FromLibrary(y, expected.Shape, TensorLayout.ChannelsLast).Select(v => (float)v).ToArray(),
-                        $"count_include_pad {include}, {threads} threads");
-                }
-            }
-        }
-        finally
-        {
-            PoolSettings.MaxDegreeOfParallelism = saved;
+                var y = MaxPoolSweepTests.Garbage<float>(g.OutputLength);
+                AvgPool.Forward<float>(g, input, y, countIncludePad: include);
+                Harness.AssertAverage(expected.Values, Harness.FromLibrary(y, expected.Shape, TensorLayout.ChannelsLast).Select(v => (float)v).ToArray(),
+                    $"count_include_pad {include}, {threads} threads");
+            });
         }
     }
 }

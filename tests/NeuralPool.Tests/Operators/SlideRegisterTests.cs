@@ -56,9 +56,7 @@ public sealed class SlideRegisterTests
     public void SevenWideRows_MatchOracle(string type, int threads)
     {
         var failures = new Failures();
-        int saved = PoolSettings.MaxDegreeOfParallelism;
-        PoolSettings.MaxDegreeOfParallelism = threads;
-        try
+        Harness.OnThreads([threads], _ =>
         {
             int i = 0;
             foreach (var c in Cases(type))
@@ -84,11 +82,7 @@ public sealed class SlideRegisterTests
                     ? AvgPoolSweepTests.Check<float>(c, layout, avg, c.TorchAxes(), include, divisor)
                     : AvgPoolSweepTests.Check<double>(c, layout, avg, c.TorchAxes(), include, divisor));
             }
-        }
-        finally
-        {
-            PoolSettings.MaxDegreeOfParallelism = saved;
-        }
+        });
 
         failures.AssertNone();
     }
@@ -111,28 +105,19 @@ public sealed class SlideRegisterTests
         Assert.True(gMax.OutputLength * sizeof(float) >= 16L << 20, "the case must be large enough to stream");
         var max = NaiveOracle.TorchMaxPool(x, shape, [7, 7], [1, 1], [3, 3]);
         var avg = NaiveOracle.TorchAvgPool(x, shape, [7, 7], [1, 1], [3, 3]);
-        int saved = PoolSettings.MaxDegreeOfParallelism;
         byte[] buffer = new byte[(gMax.OutputLength + 16) * sizeof(float)];
-        try
+        Harness.OnThreads([1, 2], threads =>
         {
-            foreach (int threads in new[] { 1, 2 })
+            foreach (int offset in new[] { 0, 5 * sizeof(float), 2 })
             {
-                foreach (int offset in new[] { 0, 5 * sizeof(float), 2 })
-                {
-                    PoolSettings.MaxDegreeOfParallelism = threads;
-                    var y = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(offset, (int)gMax.OutputLength * sizeof(float)));
-                    y.Fill(float.NaN);
-                    MaxPool.Forward<float>(gMax, input, y);
-                    Harness.AssertMax(max.Values, Harness.FromLibrary(y.ToArray(), max.Shape, layout).Select(v => (float)v).ToArray(), signOfZero: true, $"max, {threads} threads, byte offset {offset}");
-                    y.Fill(float.NaN);
-                    AvgPool.Forward<float>(gAvg, input, y);
-                    Harness.AssertAverage(avg.Values, Harness.FromLibrary(y.ToArray(), avg.Shape, layout).Select(v => (float)v).ToArray(), $"average, {threads} threads, byte offset {offset}");
-                }
+                var y = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(offset, (int)gMax.OutputLength * sizeof(float)));
+                y.Fill(float.NaN);
+                MaxPool.Forward<float>(gMax, input, y);
+                Harness.AssertMax(max.Values, Harness.FromLibrary(y.ToArray(), max.Shape, layout).Select(v => (float)v).ToArray(), signOfZero: true, $"max, {threads} threads, byte offset {offset}");
+                y.Fill(float.NaN);
+                AvgPool.Forward<float>(gAvg, input, y);
+                Harness.AssertAverage(avg.Values, Harness.FromLibrary(y.ToArray(), avg.Shape, layout).Select(v => (float)v).ToArray(), $"average, {threads} threads, byte offset {offset}");
             }
-        }
-        finally
-        {
-            PoolSettings.MaxDegreeOfParallelism = saved;
-        }
+        });
     }
 }

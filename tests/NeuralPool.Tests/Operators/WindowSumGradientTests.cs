@@ -69,20 +69,11 @@ public class WindowSumGradientTests
     [InlineData(1)]
     public void ChannelsLastWorkItems_MatchTheOracle(int batch)
     {
-        int saved = PoolSettings.MaxDegreeOfParallelism;
-        try
+        Harness.OnThreads([1, 2], _ =>
         {
-            foreach (int threads in new[] { 1, 2 })
-            {
-                PoolSettings.MaxDegreeOfParallelism = threads;
-                Check<float>(TensorLayout.ChannelsLast, [batch, 128, 18, 20], [2, 2], [2, 2], [0, 0], false);
-                Check<float>(TensorLayout.ChannelsLast, [batch, 128, 17, 19], [3, 3], [2, 2], [1, 1], false);
-            }
-        }
-        finally
-        {
-            PoolSettings.MaxDegreeOfParallelism = saved;
-        }
+            Check<float>(TensorLayout.ChannelsLast, [batch, 128, 18, 20], [2, 2], [2, 2], [0, 0], false);
+            Check<float>(TensorLayout.ChannelsLast, [batch, 128, 17, 19], [3, 3], [2, 2], [1, 1], false);
+        });
     }
 
     private static void Check<T>(TensorLayout layout, int[] shape, int[] k, int[] s, int[] p, bool ceil)
