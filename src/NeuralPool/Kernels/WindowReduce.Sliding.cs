@@ -7,13 +7,21 @@ using NeuralPool.Geometry;
 namespace NeuralPool.Kernels;
 
 /// <summary>
-/// Channels-last, stride 1, large windows: the van Herk / Gil-Werman block algorithm in both directions,
-/// so the cost per output does not grow with the window. Input rows (and, along a row, positions) are
-/// cut into blocks of k. A window starting at t covers the suffix of t's block from t and the prefix of
-/// the next block up to t + k - 1; the suffixes of a block are computed once when the sweep enters it
-/// and the prefix is extended by one row (position) per output. About three reductions per output and
-/// direction, for max and for sums alike (sums only add: no running subtraction, so infinities and
-/// NaN come out as in the direct sum). Windows clipped by the border reduce their valid taps directly.
+/// Channels-last, stride 1, large windows: the van Herk / Gil-Werman block algorithm in both directions, so the cost
+/// per output does not grow with the window. Positions along a row (and rows down the slice) are cut into blocks of
+/// k. A window starting at t covers the suffix of t's block from t and the prefix of the next block up to t + k - 1;
+/// the suffixes of a block are computed once when the sweep enters it and the prefix is extended by one position
+/// (row) per output. About three reductions per output and direction, for max and for sums alike (sums only add: no
+/// running subtraction, so infinities and NaN come out as in the direct sum).
+/// <para>
+/// Horizontal first, each input row once, into a ring of kh rows of horizontal results (row i in slot i mod kh), then
+/// vertical down the ring: entering a block of rows turns its slots into the block's suffixes in place, and the row
+/// that the next output brings in takes the slot of the suffix the previous output was the last to read. Every
+/// reduction takes the earlier taps as its accumulator and rows are reduced before they are combined, so ties resolve
+/// as PyTorch's row-major scan does (the first of equal maxima: +0 against −0) and the last NaN wins. Windows clipped
+/// by the top reduce their valid rows directly; windows clipped by the bottom slide on as if the rows past the end held
+/// the reduction's identity (−inf for max, −0 for sums), which changes neither a maximum nor a sum.
+/// </para>
 /// </summary>
 internal static unsafe partial class WindowReduce
 {
@@ -29,7 +37,7 @@ internal static unsafe partial class WindowReduce
         static bool Slides(in PoolAxis a) =>
             !a.Adaptive && a.Stride == 1 && a.Dilation == 1 && a.Kernel >= SlidingMinKernel && a.Kernel <= SlidingMaxKernel;
         return g.D.Kernel == 1 && !g.D.Adaptive && Slides(g.H) && Slides(g.W) && Vector.IsHardwareAccelerated
-            && (long)g.W.In * g.C * (g.H.Kernel + 2) * 8 <= ThreadScratch.MaxBytes / 2;
+            && (long)Math.Max(g.W.In, g.W.Out) * g.C * (g.H.Kernel + 3) * 8 <= ThreadScratch.MaxBytes / 2;
     }
 
     /// <summary>
@@ -55,97 +63,107 @@ internal static unsafe partial class WindowReduce
         where TRed : IReducer<T>
     {
         var g = job.G;
-        var divisor = job.Divisor;
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        int cn = g.C, kh = hAxis.Kernel, kw = wAxis.Kernel, wOut = wAxis.Out;
-        int rowLen = checked(wAxis.In * cn);
-        long slice = (long)hAxis.In * rowLen, inPlane = g.InputPlane * cn;
+        int cn = g.C, kh = hAxis.Kernel, kw = wAxis.Kernel, wOut = wAxis.Out, hIn = hAxis.In;
+        int inRow = checked(wAxis.In * cn), len = checked(wOut * cn);
+        long slice = (long)hIn * inRow, inPlane = g.InputPlane * cn;
 
-        // Scratch: the suffix rows of one block (kh rows), the running prefix row, the vertical result row, the span tables.
-        // and the horizontal suffix block and prefix (kw + 1 positions of C channels).
-        long rowBytes = ((long)rowLen * sizeof(T) + 63) & ~63L, posBytes = ((long)cn * sizeof(T) + 63) & ~63L;
-        long lineBytes = (kh + 2) * rowBytes;
-        byte* scratch = ThreadScratch.Get(lineBytes + ((kw + 1) * posBytes) + (TableLength(g) * sizeof(AxisSpan)), inner: true);
-        T* suffix = (T*)scratch, prefix = (T*)(scratch + (kh * rowBytes)), v = (T*)(scratch + ((kh + 1) * rowBytes));
-        T* line = (T*)(scratch + lineBytes);
-        var cols = job.Tables != null ? job.Tables : (AxisSpan*)(scratch + lineBytes + ((kw + 1) * posBytes));
+        // Scratch: the ring of kh rows of horizontal results (suffixes once their block is entered), the running prefix,
+        // the vertical result, the horizontal pass's line (kw + 1 positions of C channels) and the span tables.
+        long rl = ((((long)len * sizeof(T)) + 63) & ~63L) / sizeof(T), posBytes = (((long)cn * sizeof(T)) + 63) & ~63L;
+        long rowsBytes = (kh + 2) * rl * sizeof(T);
+        byte* scratch = ThreadScratch.Get(rowsBytes + ((kw + 1) * posBytes) + (TableLength(g) * sizeof(AxisSpan)), inner: true);
+        T* ring = (T*)scratch, prefix = ring + (kh * rl), v = prefix + rl;
+        T* line = (T*)(scratch + rowsBytes);
+        var cols = job.Tables != null ? job.Tables : (AxisSpan*)(scratch + rowsBytes + ((kw + 1) * posBytes));
         if (job.Tables == null)
         {
-            FillTables(g, divisor.Mode, cols);
+            FillTables(g, job.Divisor.Mode, cols);
         }
 
         var dSpans = cols + wOut;
         var hSpans = dSpans + dAxis.Out;
 
-        // From memory, the interior outputs prefetch the same position of the next output row (one row ahead), and the
-        // prefix pass prefetches the input row after the one it reads into the second-level cache (7 x 7 nhwc, 8 images,
-        // calls alternated: average 6.8 -> 5.8 ms, max 6.0 -> 5.9 ms, whose NaN scan reads each row first; prefetching it
-        // into the first-level cache, which a row of 57 KB overflows, measured slower: 6.8 -> 7.0-7.7 ms on the max).
-        long ahead = FromMemory<T>(g) ? (long)wOut * cn : 0;
+        // Outputs of 16 MB and more are finished in scratch and copied out a row at a time, their whole cache lines with
+        // streaming stores (no read of the output lines).
+        bool stream = g.OutputLength * sizeof(T) >= Streaming.MinBytes && Streaming.Supported;
 
-        // Outputs of 16 MB and more whose positions are whole cache lines: the 7-wide interior is written with streaming
-        // stores instead (no read of the output lines; 7 x 7 nhwc, 8 images, calls alternated: max 5.3 -> 4.4 ms, average
-        // 6.2 -> 5.0 ms on 1 thread, 3.7 -> 3.0 and 3.5 -> 3.0 ms on 2).
-        // (An output not aligned to its elements, possible over native memory, never reaches a whole line boundary: plain stores.)
-        bool stream = g.OutputLength * sizeof(T) >= Streaming.MinBytes && Streaming.Supported && cn * sizeof(T) % 64 == 0
-            && ((nint)job.Y & (sizeof(T) - 1)) == 0;
-
-        // What the scratch rows hold: suffixes of block sBlock from row sFrom on, prefix up to row pRow, both of depth slice `owner`.
-        T* sOwner = null, pOwner = null, checkedSlice = null;
-        int sBlock = -1, sFrom = 0, pRow = -1, checkedEnd = 0;
+        // The slice whose rows the ring holds, the next input row to reduce, the block of rows whose suffixes the ring
+        // holds (from row sFrom on) and the last row in the prefix.
+        // From memory, each input row is first read straight through, a load per cache line, and then reduced from the
+        // caches: the horizontal pass reads a row a vector of channels at a time across seven positions, an order the
+        // hardware prefetcher follows poorly (7 x 7 nhwc average, 8 images, calls alternated: 6.8 -> 5.0 ms; prefetch
+        // instructions instead, for this row or the next: 5.8-5.9 ms). The NaN scan of the max reads the row the same way.
+        bool touch = FromMemory<T>(g);
+        T* owner = null;
+        int done = 0, sBlock = -1, sFrom = 0, pRow = -1;
         var cursor = new RowCursor(g, r0);
         for (int r = r0; r < r1; r++, cursor.Next())
         {
-            T* yo = (T*)job.Y + ((long)r * wOut * cn);
+            T* yo = (T*)job.Y + ((long)r * len);
             AxisSpan ds = dSpans[cursor.Od], hs = hSpans[cursor.Oh];
             if (ds.Count == 0 || hs.Count == 0)
             {
-                new Span<T>(yo, wOut * cn).Fill(TRed.Empty);
+                new Span<T>(yo, len).Fill(TRed.Empty);
                 continue;
             }
 
             T* xs = (T*)job.X + (cursor.Plane * inPlane) + (ds.First * slice);
-            if (checkNaN)
+            int start = hAxis.Start(cursor.Oh);
+            if (owner != xs)
             {
-                // Each input row once, before the first window that reads it.
-                int from = checkedSlice == xs ? Math.Max(checkedEnd, hs.First) : hs.First, end = hs.First + hs.Count;
-                for (int i = from; i < end; i++)
+                owner = xs;
+                (done, sBlock, pRow) = (Math.Max(start, 0), -1, -1);
+            }
+
+            // Horizontal results of every row up to the last this output reads (past the end: the identity).
+            for (int last = start < 0 ? hs.First + hs.Count - 1 : start + kh - 1; done <= last; done++)
+            {
+                T* slot = ring + (done % kh * rl);
+                if (done >= hIn)
                 {
-                    if (ContainsNaN(xs + ((long)i * rowLen), rowLen))
+                    new Span<T>(slot, len).Fill(TRed.SeedWithFirst ? TRed.Empty : -T.Zero);
+                    continue;
+                }
+
+                T* src = xs + ((long)done * inRow);
+                if (checkNaN)
+                {
+                    if (ContainsNaN(src, inRow))
                     {
                         return false;
                     }
                 }
+                else if (touch)
+                {
+                    Touch((byte*)src, (long)inRow * sizeof(T));
+                }
 
-                checkedSlice = xs;
-                checkedEnd = Math.Max(from, end);
+                SlideRow<T, TRed>(g, src, cn, slot, cn, cols, line);
             }
 
             T* row;
-            if (hs.Count < kh)
+            if (start < 0)
             {
-                // Clipped by the border: the valid rows directly.
-                FoldRows<T, TRed>(xs + ((long)hs.First * rowLen), hs.Count, rowLen, v);
+                // Clipped by the top: the valid rows directly (no block has been entered yet, so the ring holds them as they are).
+                FoldRing<T, TRed>(ring, kh, rl, hs.First, hs.Count, len, v);
                 row = v;
             }
             else
             {
-                int t = hs.First, j = t / kh, k0 = j * kh;
-                if (sOwner != xs || sBlock != j || sFrom > t)
+                int t = start, j = t / kh, k0 = j * kh;
+                if (sBlock != j || sFrom > t)
                 {
-                    // Entering block j: suffix[i - k0] = reduction of rows i .. k0 + kh - 1 (earlier rows first).
-                    T* last = xs + ((long)(k0 + kh - 1) * rowLen);
-                    new ReadOnlySpan<T>(last, rowLen).CopyTo(new Span<T>(suffix + ((long)(kh - 1) * rowLen), rowLen));
+                    // Entering block j: slot of row i = reduction of rows i .. k0 + kh - 1 (earlier rows first).
                     for (int i = k0 + kh - 2; i >= t; i--)
                     {
-                        Combine2<T, TRed>(xs + ((long)i * rowLen), suffix + ((long)(i - k0 + 1) * rowLen), suffix + ((long)(i - k0) * rowLen), rowLen);
+                        Combine2<T, TRed>(ring + (i % kh * rl), ring + ((i + 1) % kh * rl), ring + (i % kh * rl), len);
                     }
 
-                    sOwner = xs;
                     (sBlock, sFrom) = (j, t);
                 }
 
-                T* s = suffix + ((long)(t - k0) * rowLen);
+                T* s = ring + (t % kh * rl);
                 if (t == k0)
                 {
                     row = s; // the window is block j itself
@@ -154,40 +172,146 @@ internal static unsafe partial class WindowReduce
                 {
                     // The prefix of block j + 1 up to row u = t + kh - 1, extended by one row when the sweep moves on by one.
                     int u = t + kh - 1, u0 = u - (u % kh);
-                    if (pOwner == xs && pRow == u - 1 && u != u0)
+                    if (pRow == u - 1 && u != u0)
                     {
-                        // One pass: prefix = Combine(prefix, row u); v = Combine(suffix, prefix).
-                        ExtendAndJoin<T, TRed>(prefix, xs + ((long)u * rowLen), s, v, rowLen, ahead != 0);
+                        ExtendAndJoin<T, TRed>(prefix, ring + (u % kh * rl), s, v, len);
                     }
                     else
                     {
-                        FoldRows<T, TRed>(xs + ((long)u0 * rowLen), u - u0 + 1, rowLen, prefix);
-                        Combine2<T, TRed>(s, prefix, v, rowLen);
+                        FoldRing<T, TRed>(ring, kh, rl, u0, u - u0 + 1, len, prefix);
+                        Combine2<T, TRed>(s, prefix, v, len);
                     }
 
-                    pOwner = xs;
                     pRow = u;
                     row = v;
                 }
             }
 
-            SlideRow<T, TRed>(g, row, yo, cols, (long)ds.Part * hs.Part, divisor, line, ahead, stream);
+            EmitRow<T>(row, v, yo, wOut, cn, cols, (long)ds.Part * hs.Part, job.Divisor, TRed.Empty, stream);
+        }
+
+        if (stream)
+        {
+            Streaming.Fence(); // streaming stores are weakly ordered: done before the output's readers
         }
 
         return true;
     }
 
+    /// <summary>Reads one byte of every cache line of <paramref name="bytes"/> bytes from <paramref name="p"/> on, in order (brings them into the caches).</summary>
+    private static void Touch(byte* p, long bytes)
+    {
+        for (long q = 0; q < bytes; q += 64)
+        {
+            Volatile.Read(ref p[q]);
+        }
+    }
+
+    /// <summary><c>into</c> = the reduction of the ring's rows <paramref name="first"/> .. first + count - 1, in row order.</summary>
+    private static void FoldRing<T, TRed>(T* ring, int slots, long rowLength, int first, int count, int length, T* into)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        new ReadOnlySpan<T>(ring + (first % slots * rowLength), length).CopyTo(new Span<T>(into, length));
+        for (int i = first + 1; i < first + count; i++)
+        {
+            Combine2<T, TRed>(into, ring + (i % slots * rowLength), into, length);
+        }
+    }
+
     /// <summary>
-    /// One output row from its vertical reduction <paramref name="row"/> (W positions × C channels):
-    /// border positions reduce their valid taps; interior positions slide with the block algorithm,
-    /// lanes over channels (<paramref name="stream"/>: the 7-wide interior with streaming stores, <see cref="SlideRegisters7"/>).
+    /// One output row from its reduction <paramref name="row"/> (W positions of C channels), divided by each position's
+    /// divisor; positions whose window holds no input get <paramref name="empty"/>. With <paramref name="stream"/>, the
+    /// row is finished in <paramref name="v"/> (which may be <paramref name="row"/>) and copied out whole, its aligned
+    /// cache lines with streaming stores.
     /// </summary>
-    private static void SlideRow<T, TRed>(in PoolGeometry g, T* row, T* yo, AxisSpan* cols, long rowPart, Divisor divisor, T* line, long ahead, bool stream)
+    private static void EmitRow<T>(T* row, T* v, T* yo, int wOut, int cn, AxisSpan* cols, long rowPart, Divisor divisor, T empty, bool stream)
+        where T : unmanaged, INumber<T>
+    {
+        if (!stream)
+        {
+            FinishRow(row, yo, wOut, cn, cols, rowPart, divisor, empty);
+            return;
+        }
+
+        if (divisor.Mode != DivisorMode.None || HasEmptyColumn(cols, wOut))
+        {
+            FinishRow(row, v, wOut, cn, cols, rowPart, divisor, empty);
+            row = v;
+        }
+
+        Streaming.Copy((byte*)row, (byte*)yo, (long)wOut * cn * sizeof(T));
+    }
+
+    private static bool HasEmptyColumn(AxisSpan* cols, int wOut) => cols[0].Count == 0 || cols[wOut - 1].Count == 0;
+
+    /// <summary><paramref name="into"/> = <paramref name="v"/> divided by each position's divisor (<paramref name="empty"/> where the window holds no input); <paramref name="into"/> may be <paramref name="v"/>.</summary>
+    private static void FinishRow<T>(T* v, T* into, int wOut, int cn, AxisSpan* cols, long rowPart, Divisor divisor, T empty)
+        where T : unmanaged, INumber<T>
+    {
+        int wide = Vector512.IsHardwareAccelerated ? Vector512<T>.Count : int.MaxValue;
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : int.MaxValue;
+        for (int ow = 0; ow < wOut; ow++, v += cn, into += cn)
+        {
+            AxisSpan col = cols[ow];
+            if (col.Count == 0)
+            {
+                new Span<T>(into, cn).Fill(empty);
+                continue;
+            }
+
+            long divisorValue = divisor.Combine(rowPart, col.Part);
+            if (cn >= wide)
+            {
+                // In place, the overlapping last vector is loaded before anything is stored over it.
+                var scale = Vector512.Create(T.CreateChecked(divisorValue));
+                Vector512<T> tail = Divide(Vector512.Load(v + cn - wide), divisorValue, scale);
+                for (int c = 0; c + wide <= cn; c += wide)
+                {
+                    Divide(Vector512.Load(v + c), divisorValue, scale).Store(into + c);
+                }
+
+                tail.Store(into + cn - wide);
+            }
+            else if (cn >= lanes)
+            {
+                var scale = new Vector<T>(T.CreateChecked(divisorValue));
+                Vector<T> tail = Vector.Load(v + cn - lanes);
+                tail = divisorValue == 1 ? tail : tail / scale;
+                for (int c = 0; c + lanes <= cn; c += lanes)
+                {
+                    Vector<T> value = Vector.Load(v + c);
+                    (divisorValue == 1 ? value : value / scale).Store(into + c);
+                }
+
+                tail.Store(into + cn - lanes);
+            }
+            else
+            {
+                for (int c = 0; c < cn; c++)
+                {
+                    into[c] = Finish(v[c], divisorValue);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Divide<T>(Vector512<T> value, long divisorValue, Vector512<T> scale)
+        where T : unmanaged, INumber<T> => divisorValue == 1 ? value : value / scale;
+
+    /// <summary>
+    /// One row of horizontal results: <paramref name="row"/> holds W.In positions <paramref name="step"/> apart, each
+    /// <paramref name="len"/> channels; <paramref name="dst"/> gets W.Out positions of <paramref name="len"/> channels,
+    /// contiguous, undivided. Border positions reduce their valid taps; interior positions slide with the block
+    /// algorithm, lanes over channels.
+    /// </summary>
+    private static void SlideRow<T, TRed>(in PoolGeometry g, T* row, int step, T* dst, int len, AxisSpan* cols, T* line)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
         var wAxis = g.W;
-        int cn = g.C, kw = wAxis.Kernel, wOut = wAxis.Out;
+        int kw = wAxis.Kernel, wOut = wAxis.Out;
         int ib = wAxis.InteriorBegin, ie = wAxis.InteriorEnd;
         int lanes = Vector<T>.Count;
         for (int ow = 0; ow < wOut; ow++)
@@ -199,30 +323,28 @@ internal static unsafe partial class WindowReduce
             }
 
             AxisSpan col = cols[ow];
-            T* yc = yo + ((long)ow * cn);
+            T* yc = dst + ((long)ow * len);
             if (col.Count == 0)
             {
-                new Span<T>(yc, cn).Fill(TRed.Empty);
+                new Span<T>(yc, len).Fill(TRed.Empty);
                 continue;
             }
 
-            long divisorValue = divisor.Combine(rowPart, col.Part);
-            T* seed = row + ((long)col.First * cn);
+            T* seed = row + ((long)col.First * step);
             int c = 0;
-            if (cn >= lanes)
+            if (len >= lanes)
             {
-                var borderScale = new Vector<T>(T.CreateChecked(divisorValue));
                 for (; ; c += lanes)
                 {
-                    c = Math.Min(c, cn - lanes); // overlapping last vector: recomputed, same values
+                    c = Math.Min(c, len - lanes); // overlapping last vector: recomputed, same values
                     Vector<T> acc = Vector.Load(seed + c);
                     for (int t = 1; t < col.Count; t++)
                     {
-                        acc = TRed.Combine(acc, Vector.Load(seed + c + ((long)t * cn)));
+                        acc = TRed.Combine(acc, Vector.Load(seed + c + ((long)t * step)));
                     }
 
-                    Store(acc, yc + c, divisorValue, borderScale);
-                    if (c + lanes >= cn)
+                    acc.Store(yc + c);
+                    if (c + lanes >= len)
                     {
                         break;
                     }
@@ -231,15 +353,15 @@ internal static unsafe partial class WindowReduce
                 continue;
             }
 
-            for (; c < cn; c++)
+            for (; c < len; c++)
             {
                 T acc = seed[c];
                 for (int t = 1; t < col.Count; t++)
                 {
-                    acc = TRed.Combine(acc, seed[c + ((long)t * cn)]);
+                    acc = TRed.Combine(acc, seed[c + ((long)t * step)]);
                 }
 
-                yc[c] = Finish(acc, divisorValue);
+                yc[c] = acc;
             }
         }
 
@@ -248,51 +370,49 @@ internal static unsafe partial class WindowReduce
             return;
         }
 
-        long interiorDivisor = divisor.Combine(rowPart, kw);
-        var scale = new Vector<T>(T.CreateChecked(interiorDivisor));
         int t0 = ib - wAxis.PadBegin, t1 = ie - wAxis.PadBegin; // window starts of the interior outputs
-        if (cn < lanes)
+        T* out0 = dst + ((long)ib * len);
+        if (len < lanes)
         {
-            SlideScalar<T, TRed>(row, yo + ((long)ib * cn), cn, kw, t0, t1, interiorDivisor);
+            SlideScalar<T, TRed>(row, step, out0, len, kw, t0, t1);
             return;
         }
 
-        if (kw == 7 && Vector512.IsHardwareAccelerated && cn >= Vector512<T>.Count)
+        if (kw == 7 && Vector512.IsHardwareAccelerated && len >= Vector512<T>.Count)
         {
-            SlideRegisters7<T, TRed>(row, yo + ((long)ib * cn), cn, t0, t1, interiorDivisor, ahead, stream);
+            SlideRegisters7<T, TRed>(row, step, out0, len, t0, t1);
             return;
         }
 
-        if (cn > 2 * lanes)
+        if (len > 2 * lanes)
         {
-            SlideLine<T, TRed>(row, yo + ((long)ib * cn), cn, kw, t0, t1, interiorDivisor, line, ahead);
+            SlideLine<T, TRed>(row, step, out0, len, kw, t0, t1, line);
             return;
         }
 
         // A few channel vectors: each runs along the row with its suffix block and prefix in registers.
         Vector<T>* suffix = stackalloc Vector<T>[kw];
-        for (int c = 0; c < cn; c += lanes)
+        for (int c = 0; c < len; c += lanes)
         {
-
-            c = Math.Min(c, cn - lanes); // overlapping last vector: recomputed, same values
+            c = Math.Min(c, len - lanes); // overlapping last vector: recomputed, same values
             T* src = row + c;
-            T* dst = yo + ((long)ib * cn) + c;
+            T* o = out0 + c;
             int t = t0;
             for (int k0 = t0 - (t0 % kw); t < t1; k0 += kw)
             {
                 // Block [k0, k0 + kw): suffix[i - k0] = reduction of positions i .. k0 + kw - 1, for i >= t.
-                suffix[kw - 1] = Vector.Load(src + ((long)(k0 + kw - 1) * cn));
+                suffix[kw - 1] = Vector.Load(src + ((long)(k0 + kw - 1) * step));
                 for (int i = k0 + kw - 2; i >= t; i--)
                 {
-                    suffix[i - k0] = TRed.Combine(Vector.Load(src + ((long)i * cn)), suffix[i - k0 + 1]);
+                    suffix[i - k0] = TRed.Combine(Vector.Load(src + ((long)i * step)), suffix[i - k0 + 1]);
                 }
 
                 if (t == k0)
                 {
                     // The window is the block itself.
-                    Store(suffix[0], dst, interiorDivisor, scale);
+                    suffix[0].Store(o);
                     t++;
-                    dst += cn;
+                    o += len;
                 }
 
                 if (t >= t1)
@@ -302,27 +422,27 @@ internal static unsafe partial class WindowReduce
 
                 // Windows starting inside the block: its suffix from t and the next block's prefix up to t + kw - 1.
                 int next = k0 + kw;
-                Vector<T> prefix = Vector.Load(src + ((long)next * cn));
+                Vector<T> prefix = Vector.Load(src + ((long)next * step));
                 for (int i = next + 1; i < t + kw; i++)
                 {
-                    prefix = TRed.Combine(prefix, Vector.Load(src + ((long)i * cn)));
+                    prefix = TRed.Combine(prefix, Vector.Load(src + ((long)i * step)));
                 }
 
                 for (int end = Math.Min(next, t1); ; )
                 {
-                    Store(TRed.Combine(suffix[t - k0], prefix), dst, interiorDivisor, scale);
+                    TRed.Combine(suffix[t - k0], prefix).Store(o);
                     t++;
-                    dst += cn;
+                    o += len;
                     if (t >= end)
                     {
                         break;
                     }
 
-                    prefix = TRed.Combine(prefix, Vector.Load(src + ((long)(t + kw - 1) * cn)));
+                    prefix = TRed.Combine(prefix, Vector.Load(src + ((long)(t + kw - 1) * step)));
                 }
             }
 
-            if (c + lanes >= cn)
+            if (c + lanes >= len)
             {
                 break;
             }
@@ -330,165 +450,131 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>
-    /// Interior positions of a window 7 wide, a 512-bit vector of channels at a time along the row, the block's suffixes and
-    /// the next block's prefix in registers: about one load, one store and three reductions per output, where the pass
-    /// through the scratch line takes six loads and three stores. Same operations in the same order as <see cref="SlideLine"/>.
-    /// With <paramref name="stream"/> (large outputs whose positions are whole cache lines), the vectors that fill whole
-    /// lines are written with streaming stores, the ragged first and last vectors of a position with plain ones, and
-    /// nothing is prefetched; otherwise a nonzero <paramref name="ahead"/> prefetches each output that far ahead.
+    /// Interior positions of a window 7 wide, a block of seven positions at a time and, within it, a 512-bit vector of
+    /// channels at a time (so the row is read position by position), the block's suffixes and the next block's prefix in
+    /// registers: about one load, one store and three reductions per output, where the pass through the scratch line
+    /// takes six loads and three stores. Same operations in the same order as <see cref="SlideLine"/>.
     /// </summary>
-    private static void SlideRegisters7<T, TRed>(T* row, T* dst, int cn, int t0, int t1, long divisorValue, long ahead, bool stream)
-        where T : unmanaged, INumber<T>
-        where TRed : IReducer<T>
-    {
-        int lanes = Vector512<T>.Count;
-        var scale = Vector512.Create(T.CreateChecked(divisorValue));
-        bool divide = divisorValue != 1;
-
-        // With streaming, the channel vectors start on line boundaries (every position shares the row's alignment): a plain
-        // first vector covers the channels before the first boundary, a plain overlapping last vector those after the last.
-        int head = stream ? (int)(((64 - ((nint)dst & 63)) & 63) / sizeof(T)) : 0;
-        for (int c = head == 0 ? 0 : -1; c < cn;)
-        {
-            if (c < 0)
-            {
-                SlideVector7<T, TRed>(row, dst, cn, t0, t1, divide, scale, ahead, streamed: false);
-                c = head;
-            }
-            else if (c + lanes <= cn)
-            {
-                SlideVector7<T, TRed>(row + c, dst + c, cn, t0, t1, divide, scale, stream ? 0 : ahead, stream);
-                c += lanes;
-            }
-            else
-            {
-                // Overlapping last vector: recomputed, same values.
-                SlideVector7<T, TRed>(row + cn - lanes, dst + cn - lanes, cn, t0, t1, divide, scale, stream ? 0 : ahead, streamed: false);
-                break;
-            }
-        }
-
-        if (stream)
-        {
-            Streaming.Fence(); // streaming stores are weakly ordered: done before the row's readers
-        }
-    }
-
-    /// <summary>One vector of channels of <see cref="SlideRegisters7"/> along the row: <paramref name="src"/> and <paramref name="yc"/> at its first channel.</summary>
-    private static void SlideVector7<T, TRed>(T* src, T* yc, int cn, int t0, int t1, bool divide, Vector512<T> scale, long ahead, bool streamed)
+    private static void SlideRegisters7<T, TRed>(T* row, int step, T* dst, int len, int t0, int t1)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
         const int kw = 7;
-        long step = cn;
+        int lanes = Vector512<T>.Count;
         int t = t0;
         for (int k0 = t0 - (t0 % kw); t < t1; k0 += kw)
         {
-            if (t == k0 && k0 + kw <= t1)
-            {
-                // A whole block of outputs: suffixes of block k0, then the prefix of block k0 + 7 one position at a time.
-                T* b = src + ((long)k0 * step);
-                Vector512<T> s6 = Vector512.Load(b + (6 * step));
-                Vector512<T> s5 = TRed.Combine(Vector512.Load(b + (5 * step)), s6);
-                Vector512<T> s4 = TRed.Combine(Vector512.Load(b + (4 * step)), s5);
-                Vector512<T> s3 = TRed.Combine(Vector512.Load(b + (3 * step)), s4);
-                Vector512<T> s2 = TRed.Combine(Vector512.Load(b + (2 * step)), s3);
-                Vector512<T> s1 = TRed.Combine(Vector512.Load(b + step), s2);
-                Vector512<T> s0 = TRed.Combine(Vector512.Load(b), s1);
-                T* o = yc + ((long)(k0 - t0) * step);
-                T* nb = b + (kw * step);
-                Vector512<T> p = Vector512.Load(nb);
-                Put(s0, o, divide, scale, ahead, streamed);
-                Put(TRed.Combine(s1, p), o + step, divide, scale, ahead, streamed);
-                p = TRed.Combine(p, Vector512.Load(nb + step));
-                Put(TRed.Combine(s2, p), o + (2 * step), divide, scale, ahead, streamed);
-                p = TRed.Combine(p, Vector512.Load(nb + (2 * step)));
-                Put(TRed.Combine(s3, p), o + (3 * step), divide, scale, ahead, streamed);
-                p = TRed.Combine(p, Vector512.Load(nb + (3 * step)));
-                Put(TRed.Combine(s4, p), o + (4 * step), divide, scale, ahead, streamed);
-                p = TRed.Combine(p, Vector512.Load(nb + (4 * step)));
-                Put(TRed.Combine(s5, p), o + (5 * step), divide, scale, ahead, streamed);
-                p = TRed.Combine(p, Vector512.Load(nb + (5 * step)));
-                Put(TRed.Combine(s6, p), o + (6 * step), divide, scale, ahead, streamed);
-                t += kw;
-                continue;
-            }
-
-            // A block cut by the ends of the interior: the outputs in it one by one.
             int end = Math.Min(k0 + kw, t1);
-            for (; t < end; t++)
+            bool whole = t == k0 && end == k0 + kw;
+            for (int c = 0; ; c += lanes)
             {
-                Vector512<T> acc = Vector512.Load(src + ((long)(kw - 1 + k0) * step));
-                for (int i = k0 + kw - 2; i >= t; i--)
+                c = Math.Min(c, len - lanes); // overlapping last vector: recomputed, same values
+                if (whole)
                 {
-                    acc = TRed.Combine(Vector512.Load(src + ((long)i * step)), acc);
+                    Block7<T, TRed>(row + c + ((long)k0 * step), step, dst + c + ((long)(k0 - t0) * len), len);
+                }
+                else
+                {
+                    Cut7<T, TRed>(row + c, step, dst + c, len, t0, k0, t, end);
                 }
 
-                if (t > k0)
+                if (c + lanes >= len)
                 {
-                    Vector512<T> pre = Vector512.Load(src + ((long)(k0 + kw) * step));
-                    for (int i = k0 + kw + 1; i < t + kw; i++)
-                    {
-                        pre = TRed.Combine(pre, Vector512.Load(src + ((long)i * step)));
-                    }
-
-                    acc = TRed.Combine(acc, pre);
+                    break;
                 }
-
-                Put(acc, yc + ((long)(t - t0) * step), divide, scale, ahead, streamed);
             }
+
+            t = end;
         }
     }
-
-    /// <summary>Stores one output vector (divided for averages): streamed (64-byte aligned), or plain after prefetching the same position <paramref name="ahead"/> elements on.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put<T>(Vector512<T> acc, T* dst, bool divide, Vector512<T> scale, long ahead, bool streamed)
-        where T : unmanaged, INumber<T>
-    {
-        Vector512<T> value = divide ? acc / scale : acc;
-        if (streamed)
-        {
-            Avx512F.StoreAlignedNonTemporal((float*)dst, value.AsSingle());
-            return;
-        }
-
-        if (ahead != 0)
-        {
-            Sse.Prefetch0(dst + ahead);
-        }
-
-        value.Store(dst);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(Vector<T> acc, T* dst, long divisorValue, Vector<T> scale)
-        where T : unmanaged, INumber<T> => (divisorValue == 1 ? acc : acc / scale).Store(dst);
 
     /// <summary>
-    /// Interior positions for many channels: positions play the part of rows, each a contiguous run of C
-    /// channels, so every pass streams through memory (suffix block and prefix in <paramref name="line"/>).
+    /// The seven outputs of a whole block for one vector of channels: <paramref name="b"/> at the block's first position
+    /// (positions <paramref name="step"/> apart), <paramref name="o"/> at its first output (<paramref name="outStep"/> apart).
     /// </summary>
-    private static void SlideLine<T, TRed>(T* row, T* dst, int cn, int kw, int t0, int t1, long divisorValue, T* line, long ahead)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block7<T, TRed>(T* b, long step, T* o, long outStep)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        int stride = (int)((((long)cn * sizeof(T)) + 63) & ~63L) / sizeof(T);
+        // Suffixes of the block, then the prefix of the next block one position at a time.
+        Vector512<T> s6 = Vector512.Load(b + (6 * step));
+        Vector512<T> s5 = TRed.Combine(Vector512.Load(b + (5 * step)), s6);
+        Vector512<T> s4 = TRed.Combine(Vector512.Load(b + (4 * step)), s5);
+        Vector512<T> s3 = TRed.Combine(Vector512.Load(b + (3 * step)), s4);
+        Vector512<T> s2 = TRed.Combine(Vector512.Load(b + (2 * step)), s3);
+        Vector512<T> s1 = TRed.Combine(Vector512.Load(b + step), s2);
+        Vector512<T> s0 = TRed.Combine(Vector512.Load(b), s1);
+        T* nb = b + (7 * step);
+        Vector512<T> p = Vector512.Load(nb);
+        s0.Store(o);
+        TRed.Combine(s1, p).Store(o + outStep);
+        p = TRed.Combine(p, Vector512.Load(nb + step));
+        TRed.Combine(s2, p).Store(o + (2 * outStep));
+        p = TRed.Combine(p, Vector512.Load(nb + (2 * step)));
+        TRed.Combine(s3, p).Store(o + (3 * outStep));
+        p = TRed.Combine(p, Vector512.Load(nb + (3 * step)));
+        TRed.Combine(s4, p).Store(o + (4 * outStep));
+        p = TRed.Combine(p, Vector512.Load(nb + (4 * step)));
+        TRed.Combine(s5, p).Store(o + (5 * outStep));
+        p = TRed.Combine(p, Vector512.Load(nb + (5 * step)));
+        TRed.Combine(s6, p).Store(o + (6 * outStep));
+    }
+
+    /// <summary>Outputs [t, end) of the block at <paramref name="k0"/> cut by the ends of the interior, one by one, for one vector of channels (<paramref name="src"/> and <paramref name="yc"/> at its first channel; outputs from <paramref name="t0"/>).</summary>
+    private static void Cut7<T, TRed>(T* src, long step, T* yc, long outStep, int t0, int k0, int t, int end)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        const int kw = 7;
+        for (; t < end; t++)
+        {
+            Vector512<T> acc = Vector512.Load(src + ((kw - 1 + k0) * step));
+            for (int i = k0 + kw - 2; i >= t; i--)
+            {
+                acc = TRed.Combine(Vector512.Load(src + (i * step)), acc);
+            }
+
+            if (t > k0)
+            {
+                Vector512<T> pre = Vector512.Load(src + ((k0 + kw) * step));
+                for (int i = k0 + kw + 1; i < t + kw; i++)
+                {
+                    pre = TRed.Combine(pre, Vector512.Load(src + (i * step)));
+                }
+
+                acc = TRed.Combine(acc, pre);
+            }
+
+            acc.Store(yc + ((t - t0) * outStep));
+        }
+    }
+
+    /// <summary>
+    /// Interior positions for many channels: positions play the part of rows, each a contiguous run of
+    /// <paramref name="len"/> channels, so every pass streams through memory (suffix block and prefix in <paramref name="line"/>).
+    /// </summary>
+    private static void SlideLine<T, TRed>(T* row, int step, T* dst, int len, int kw, int t0, int t1, T* line)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int stride = (int)((((long)len * sizeof(T)) + 63) & ~63L) / sizeof(T);
         T* prefix = line + ((long)kw * stride);
         int t = t0;
         for (int k0 = t0 - (t0 % kw); t < t1; k0 += kw)
         {
             // Block [k0, k0 + kw): line[i - k0] = reduction of positions i .. k0 + kw - 1, for i >= t.
-            new ReadOnlySpan<T>(row + ((long)(k0 + kw - 1) * cn), cn).CopyTo(new Span<T>(line + ((long)(kw - 1) * stride), cn));
+            new ReadOnlySpan<T>(row + ((long)(k0 + kw - 1) * step), len).CopyTo(new Span<T>(line + ((long)(kw - 1) * stride), len));
             for (int i = k0 + kw - 2; i >= t; i--)
             {
-                Combine2<T, TRed>(row + ((long)i * cn), line + ((long)(i - k0 + 1) * stride), line + ((long)(i - k0) * stride), cn);
+                Combine2<T, TRed>(row + ((long)i * step), line + ((long)(i - k0 + 1) * stride), line + ((long)(i - k0) * stride), len);
             }
 
             if (t == k0)
             {
-                Combine2Finish<T, TRed>(line, null, dst, cn, divisorValue, ahead);
+                new ReadOnlySpan<T>(line, len).CopyTo(new Span<T>(dst, len));
                 t++;
-                dst += cn;
+                dst += len;
             }
 
             if (t >= t1)
@@ -497,66 +583,38 @@ internal static unsafe partial class WindowReduce
             }
 
             int next = k0 + kw;
-            FoldRows<T, TRed>(row + ((long)next * cn), t + kw - next, cn, prefix);
+            FoldRows<T, TRed>(row + ((long)next * step), t + kw - next, step, len, prefix);
             for (int end = Math.Min(next, t1); ; )
             {
-                Combine2Finish<T, TRed>(line + ((long)(t - k0) * stride), prefix, dst, cn, divisorValue, ahead);
+                Combine2<T, TRed>(line + ((long)(t - k0) * stride), prefix, dst, len);
                 t++;
-                dst += cn;
+                dst += len;
                 if (t >= end)
                 {
                     break;
                 }
 
-                Combine2<T, TRed>(prefix, row + ((long)(t + kw - 1) * cn), prefix, cn);
+                Combine2<T, TRed>(prefix, row + ((long)(t + kw - 1) * step), prefix, len);
             }
-        }
-    }
-
-    /// <summary>
-    /// <c>into[i] = Finish(Combine(a[i], b[i]))</c>, or <c>Finish(a[i])</c> when <paramref name="b"/> is null; with
-    /// <paramref name="ahead"/> not 0, each line of <c>into + ahead</c> is prefetched on the way.
-    /// </summary>
-    private static void Combine2Finish<T, TRed>(T* a, T* b, T* into, int length, long divisorValue, long ahead)
-        where T : unmanaged, INumber<T>
-        where TRed : IReducer<T>
-    {
-        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0, i = 0;
-        int line = 64 / sizeof(T);
-        var scale = new Vector<T>(T.CreateChecked(divisorValue));
-        for (; lanes != 0 && i + lanes <= length; i += lanes)
-        {
-            if (ahead != 0 && (i & (line - 1)) == 0)
-            {
-                Sse.Prefetch0(into + ahead + i);
-            }
-
-            Vector<T> acc = b == null ? Vector.Load(a + i) : TRed.Combine(Vector.Load(a + i), Vector.Load(b + i));
-            Store(acc, into + i, divisorValue, scale);
-        }
-
-        for (; i < length; i++)
-        {
-            into[i] = Finish(b == null ? a[i] : TRed.Combine(a[i], b[i]), divisorValue);
         }
     }
 
     /// <summary>Interior positions for fewer channels than a vector: every window's taps directly.</summary>
-    private static void SlideScalar<T, TRed>(T* row, T* dst, int cn, int kw, int t0, int t1, long divisorValue)
+    private static void SlideScalar<T, TRed>(T* row, int step, T* dst, int len, int kw, int t0, int t1)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        for (int t = t0; t < t1; t++, dst += cn)
+        for (int t = t0; t < t1; t++, dst += len)
         {
-            for (int c = 0; c < cn; c++)
+            for (int c = 0; c < len; c++)
             {
-                T acc = row[((long)t * cn) + c];
+                T acc = row[((long)t * step) + c];
                 for (int i = 1; i < kw; i++)
                 {
-                    acc = TRed.Combine(acc, row[((long)(t + i) * cn) + c]);
+                    acc = TRed.Combine(acc, row[((long)(t + i) * step) + c]);
                 }
 
-                dst[c] = Finish(acc, divisorValue);
+                dst[c] = acc;
             }
         }
     }
@@ -578,23 +636,14 @@ internal static unsafe partial class WindowReduce
         }
     }
 
-    /// <summary>
-    /// <c>prefix[i] = Combine(prefix[i], next[i])</c>, then <c>into[i] = Combine(suffix[i], prefix[i])</c>, in one pass; with
-    /// <paramref name="prefetch"/>, each line of the row after <paramref name="next"/> is prefetched into the second-level
-    /// cache on the way (the row the next output row brings in).
-    /// </summary>
-    private static void ExtendAndJoin<T, TRed>(T* prefix, T* next, T* suffix, T* into, int length, bool prefetch)
+    /// <summary><c>prefix[i] = Combine(prefix[i], next[i])</c>, then <c>into[i] = Combine(suffix[i], prefix[i])</c>, in one pass.</summary>
+    private static void ExtendAndJoin<T, TRed>(T* prefix, T* next, T* suffix, T* into, int length)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0, i = 0;
         for (; lanes != 0 && i + lanes <= length; i += lanes)
         {
-            if (prefetch && ((i * sizeof(T)) & 63) == 0)
-            {
-                Sse.Prefetch1(next + length + i);
-            }
-
             Vector<T> p = TRed.Combine(Vector.Load(prefix + i), Vector.Load(next + i));
             p.Store(prefix + i);
             TRed.Combine(Vector.Load(suffix + i), p).Store(into + i);
@@ -607,15 +656,15 @@ internal static unsafe partial class WindowReduce
         }
     }
 
-    /// <summary><c>into</c> = the reduction of <paramref name="count"/> consecutive rows starting at <paramref name="first"/>, in row order.</summary>
-    private static void FoldRows<T, TRed>(T* first, int count, int rowLen, T* into)
+    /// <summary><c>into</c> = the reduction of <paramref name="count"/> runs of <paramref name="length"/> elements, <paramref name="stride"/> apart from <paramref name="first"/>, in order.</summary>
+    private static void FoldRows<T, TRed>(T* first, int count, long stride, int length, T* into)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        new ReadOnlySpan<T>(first, rowLen).CopyTo(new Span<T>(into, rowLen));
+        new ReadOnlySpan<T>(first, length).CopyTo(new Span<T>(into, length));
         for (int j = 1; j < count; j++)
         {
-            Combine2<T, TRed>(into, first + ((long)j * rowLen), into, rowLen);
+            Combine2<T, TRed>(into, first + (j * stride), into, length);
         }
     }
 }

@@ -87,6 +87,67 @@ public sealed class SlideRegisterTests
         failures.AssertNone();
     }
 
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void SignedZeros_TakeTheFirstOfEqualValuesInRowMajorOrder(string type, int threads)
+    {
+        // Windows whose maximum is zero hold +0 and -0 in different rows and columns: the output is the first of them in
+        // PyTorch's row-major scan, bit for bit. Every sliding body: 7 wide on 512-bit vectors, the few-vector and line
+        // rows for other widths, fewer channels than a vector; windows clipped at the top, the bottom and both sides;
+        // channels-first too, whose planes slide in transposed blocks where they do not fit the register rows.
+        int lanes = type == "float" ? 16 : 8;
+        var failures = new Failures();
+        var rng = new Random(type == "float" ? 7201 : 7202);
+        if (!System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            return; // without vectors these shapes take the separable rows, not the sliding ones
+        }
+
+        Harness.OnThreads([threads], _ =>
+        {
+            foreach (var (kh, kw) in new[] { (7, 7), (5, 5), (5, 7), (9, 6), (6, 11) })
+            {
+                foreach (int c in new[] { 1, 3, lanes, lanes + 3, (3 * lanes) + 1 })
+                {
+                    var layout = c == 3 ? TensorLayout.ChannelsFirst : TensorLayout.ChannelsLast;
+                    int h = rng.Next(kh, (2 * kh) + 4), w = c == 3 ? rng.Next(66, 80) : rng.Next(kw, (3 * kw) + 2);
+                    int ph = rng.Next(0, (kh / 2) + 1), pw = rng.Next(0, (kw / 2) + 1);
+                    bool ceil = rng.Next(2) == 0;
+                    int[] shape = [2, c, h, w];
+                    double[] x = TestData.Make(DataKind.SignedZeros, TestData.Volume(shape), rng);
+                    var expected = NaiveOracle.TorchMaxPool(x, shape, [kh, kw], [1, 1], [ph, pw], ceilMode: ceil);
+                    var g = PoolGeometry.Torch(Harness.Shape(shape, layout), layout, 2, [kh, kw], [1, 1], [ph, pw], default, ceil, TorchPoolKind.Max);
+                    double[] actual = type == "float" ? Run<float>(g, layout, x, shape, expected.Shape) : Run<double>(g, layout, x, shape, expected.Shape);
+                    failures.Count();
+                    failures.Add($"{type} {layout} shape ({string.Join(",", shape)}) k ({kh},{kw}) pads ({ph},{pw}) ceil {ceil}", FirstBitDifference(expected.Values, actual));
+                }
+            }
+        });
+
+        failures.AssertNone();
+
+        static double[] Run<T>(PoolGeometry g, TensorLayout layout, double[] x, int[] shape, int[] outShape)
+            where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>, System.Numerics.IMinMaxValue<T>
+        {
+            var y = new T[g.OutputLength];
+            MaxPool.Forward<T>(g, Harness.ToLibrary<T>(x, shape, layout), y);
+            return Harness.FromLibrary(y, outShape, layout);
+        }
+
+        static string? FirstBitDifference(double[] expected, double[] actual)
+        {
+            for (int i = 0; i < expected.Length; i++)
+            {
+                if (BitConverter.DoubleToInt64Bits(expected[i]) != BitConverter.DoubleToInt64Bits(actual[i]))
+                {
+                    return $"[{i}] = {actual[i]:R}, expected {expected[i]:R}";
+                }
+            }
+
+            return null;
+        }
+    }
+
     [Fact]
     public void FromMemorySize_MatchesTheOracle()
     {
