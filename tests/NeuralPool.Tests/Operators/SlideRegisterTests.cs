@@ -151,11 +151,11 @@ public sealed class SlideRegisterTests
     [Fact]
     public void FromMemorySize_MatchesTheOracle()
     {
-        // 6 x 256 x 56 x 56 (7 x 7, padding 3): the output passes the size from which the 7-wide interior is written with
-        // streaming stores, and input and output the size from which the rows prefetch, so this is the path the benchmark
-        // times. The output goes at two element offsets (its first position on a cache-line boundary or not: plain first and
-        // last vectors per position) and at an offset of two bytes (not aligned to its elements: plain stores throughout),
-        // on 1 and 2 threads.
+        // 6 x 256 x 56 x 56 (7 x 7, padding 3): the output passes the size from which rows go out with streaming stores,
+        // and input and output the size from which input rows are read through before they are reduced, so this is the
+        // path the benchmark times. The output goes at two element offsets (its rows on a cache-line boundary or not: the
+        // max joins its rows straight into place with a plain first and last vector per row) and at an offset of two bytes
+        // (not aligned to its elements: every row finished in scratch and copied out), on 1 and 2 threads.
         int[] shape = [6, 256, 56, 56];
         var layout = TensorLayout.ChannelsLast;
         var rng = new Random(56);
