@@ -40,6 +40,20 @@ internal static unsafe partial class WindowReduce
             && (long)Math.Max(g.W.In, g.W.Out) * g.C * (g.H.Kernel + 3) * 8 <= ThreadScratch.MaxBytes / 2;
     }
 
+    /// <summary>Whether max pooling of <paramref name="g"/> without indices runs on the sliding rows, channels-last or on transposed channels-first plane blocks (for tests).</summary>
+    internal static bool TakesSlidingRows<T>(in PoolGeometry g)
+        where T : unmanaged, INumber<T>, IMinMaxValue<T>
+    {
+        if (g.Layout == TensorLayout.ChannelsLast)
+        {
+            return !NarrowPairsPay<T>(g) && SlidingPays(g);
+        }
+
+        var sub = g with { N = 1, C = Vector256<T>.Count, Layout = TensorLayout.ChannelsLast };
+        return !WholePlanes<T>(g) && !RegisterRowsPay<T, MaxReducer<T>>(g) && !ShortRowsPay<T, MaxReducer<T>>(g) && !FlatPays<T>(g)
+            && BlocksPay<T>(g) && !NarrowPairsPay<T>(sub) && SlidingPays(sub);
+    }
+
     /// <summary>
     /// Rows [r0, r1). <typeparamref name="TFast"/> is a cheaper form of <typeparamref name="TRed"/> that is exact
     /// on data without NaN (or <typeparamref name="TRed"/> itself): the range runs with it while every input

@@ -229,6 +229,9 @@ internal sealed class Failures
 
     public void Count() => _cases++;
 
+    /// <summary>Cases counted so far.</summary>
+    public int Cases => _cases;
+
     public void Add(string description, string? problem)
     {
         if (problem is not null)

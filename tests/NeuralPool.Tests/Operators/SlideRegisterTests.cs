@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using NeuralPool.Geometry;
+using NeuralPool.Kernels;
 using NeuralPool.Operators;
 using NeuralPool.Tests.Oracle;
 
@@ -98,10 +99,6 @@ public sealed class SlideRegisterTests
         int lanes = type == "float" ? 16 : 8;
         var failures = new Failures();
         var rng = new Random(type == "float" ? 7201 : 7202);
-        if (!System.Numerics.Vector.IsHardwareAccelerated)
-        {
-            return; // without vectors these shapes take the separable rows, not the sliding ones
-        }
 
         Harness.OnThreads([threads], _ =>
         {
@@ -117,6 +114,11 @@ public sealed class SlideRegisterTests
                     double[] x = TestData.Make(DataKind.SignedZeros, TestData.Volume(shape), rng);
                     var expected = NaiveOracle.TorchMaxPool(x, shape, [kh, kw], [1, 1], [ph, pw], ceilMode: ceil);
                     var g = PoolGeometry.Torch(Harness.Shape(shape, layout), layout, 2, [kh, kw], [1, 1], [ph, pw], default, ceil, TorchPoolKind.Max);
+                    if (!(type == "float" ? WindowReduce.TakesSlidingRows<float>(g) : WindowReduce.TakesSlidingRows<double>(g)))
+                    {
+                        continue; // another kernel's case on this instruction set (no vectors; channels-first without 256-bit transposes)
+                    }
+
                     double[] actual = type == "float" ? Run<float>(g, layout, x, shape, expected.Shape) : Run<double>(g, layout, x, shape, expected.Shape);
                     failures.Count();
                     failures.Add($"{type} {layout} shape ({string.Join(",", shape)}) k ({kh},{kw}) pads ({ph},{pw}) ceil {ceil}", FirstBitDifference(expected.Values, actual));
@@ -124,7 +126,12 @@ public sealed class SlideRegisterTests
             }
         });
 
-        failures.AssertNone();
+        // Without vectors no case takes the sliding rows (the separable rows take them).
+        Assert.True(System.Numerics.Vector.IsHardwareAccelerated ? failures.Cases >= 20 : failures.Cases == 0, $"{failures.Cases} cases took the sliding rows");
+        if (failures.Cases > 0)
+        {
+            failures.AssertNone();
+        }
 
         static double[] Run<T>(PoolGeometry g, TensorLayout layout, double[] x, int[] shape, int[] outShape)
             where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>, System.Numerics.IMinMaxValue<T>
