@@ -168,19 +168,29 @@ internal static unsafe partial class WindowReduce
                 {
                     PairRows<T, TRed>(plan, xp, yp, hSpans - plan.DOut, hSpans, job.Divisor);
                 }
-
-                continue;
             }
-
-            // Max: cheap maxima when the vertical pass, which loads every input it reduces, sees no NaN.
-            if (fast && !FlatVertical<T, TFast>(plan, xp, v, hSpans, checkNaN: true))
+            else if (fast && !FlatVertical<T, TFast>(plan, xp, v, hSpans, checkNaN: true))
             {
+                // Max: cheap maxima when the vertical pass, which loads every input it reduces, sees no NaN.
                 FlatHorizontal<T, TFast>(plan, v, h, yp, cols, borders, hSpans, job.Divisor);
-                continue;
+            }
+            else
+            {
+                FlatVertical<T, TRed>(plan, xp, v, hSpans, checkNaN: false);
+                FlatHorizontal<T, TRed>(plan, v, h, yp, cols, borders, hSpans, job.Divisor);
             }
 
-            FlatVertical<T, TRed>(plan, xp, v, hSpans, checkNaN: false);
-            FlatHorizontal<T, TRed>(plan, v, h, yp, cols, borders, hSpans, job.Divisor);
+            if (SignedZeros<T, TRed>() && AnyZero(yp, outPlane))
+            {
+                // Columns first: zero maxima settled in PyTorch's order.
+                for (int od = 0; od < g.D.Out; od++)
+                {
+                    for (int oh = 0; oh < hOut; oh++)
+                    {
+                        SettleZeroMaxima<T, TRed>(g, xp, yp + (((long)od * hOut) + oh) * wOut, od, oh, 1);
+                    }
+                }
+            }
         }
     }
 

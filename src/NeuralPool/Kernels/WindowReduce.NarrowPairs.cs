@@ -90,6 +90,11 @@ internal static unsafe partial class WindowReduce
                     {
                         NarrowPairRow<T, TRed>(rows, n, width, v, built, yo, cn, wOut, per, pick, divisorValue, checkNaN: false);
                     }
+
+                    if (SignedZeros<T, TRed>())
+                    {
+                        SettleZeroMaxima<T, TRed>(g, xn, yo, cursor.Od, cursor.Oh, cn); // rows first
+                    }
                 }
             }
         }

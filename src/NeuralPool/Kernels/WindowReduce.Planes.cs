@@ -65,6 +65,8 @@ internal static unsafe partial class WindowReduce
             : Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(lanes - rest)).As<int, T>();
 
         Vector256<T>* acc = stackalloc Vector256<T>[lanes];
+        T* result = stackalloc T[lanes];
+        bool zeroSign = SignedZeros<T, TRed>();
         var scale = Vector256.Create(T.CreateChecked(job.Divisor));
         for (int b = b0; b < b1; b++)
         {
@@ -116,18 +118,34 @@ internal static unsafe partial class WindowReduce
             }
 
             T* yo = (T*)job.Y + p0;
-            if (count == lanes)
+            if (count == lanes && !(zeroSign && Vector256.EqualsAny(r, Vector256<T>.Zero)))
             {
                 r.Store(yo);
+                continue;
             }
-            else
+
+            r.Store(result);
+            for (int l = 0; l < count; l++)
             {
-                for (int l = 0; l < count; l++)
-                {
-                    yo[l] = r.GetElement(l);
-                }
+                // A zero maximum may hold zeros of both signs, which the lanes met out of order: the first in the plane's
+                // order is PyTorch's.
+                yo[l] = zeroSign && result[l] == T.Zero ? ScanWhole<T, TRed>((T*)job.X + ((p0 + l) * length), length) : result[l];
             }
         }
+    }
+
+    /// <summary>The reduction of <paramref name="length"/> elements in order, the earlier ones as the accumulator.</summary>
+    private static T ScanWhole<T, TRed>(T* p, int length)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        T acc = p[0];
+        for (int i = 1; i < length; i++)
+        {
+            acc = TRed.Combine(acc, p[i]);
+        }
+
+        return acc;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

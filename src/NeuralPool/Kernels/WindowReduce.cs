@@ -23,6 +23,12 @@ namespace NeuralPool.Kernels;
 /// at larger strides a separable pass that carries each column's winning row.</item>
 /// </list>
 /// Kernels trust the geometry: lengths are checked by the operators before any call.
+/// <para>
+/// Maxima follow PyTorch's row-major scan exactly: the first of equal values wins, which matters only for +0 against −0.
+/// Kernels that reduce in that order (direct taps, register and short rows, 3 x 3 'same' planes, sliding rows) are exact
+/// as they go; the ones that reduce rows or columns first settle afterwards every output that came out zero, tap by tap
+/// in the scan's order (<see cref="SettleZeroMaxima"/>), which costs a compare per output vector on rows without zeros.
+/// </para>
 /// </summary>
 internal static unsafe partial class WindowReduce
 {
@@ -629,15 +635,22 @@ internal static unsafe partial class WindowReduce
                         continue;
                     }
 
-                    // Max: cheap maxima while the row's inputs prove NaN-free, else the exact rule.
+                    // Max: cheap maxima while the row's inputs prove NaN-free, else the exact rule; rows first either way,
+                    // so zero maxima are settled in PyTorch's order afterwards.
                     if (typeof(TFast) != typeof(TRed) && !SeparableVertical<T, TFast>(g, xn, ds, hs, width, v, checkNaN: true))
                     {
                         SeparableHorizontal<T, TFast>(g, v, yo, cols, (long)ds.Part * hs.Part, divisor);
-                        continue;
+                    }
+                    else
+                    {
+                        SeparableVertical<T, TRed>(g, xn, ds, hs, width, v, checkNaN: false);
+                        SeparableHorizontal<T, TRed>(g, v, yo, cols, (long)ds.Part * hs.Part, divisor);
                     }
 
-                    SeparableVertical<T, TRed>(g, xn, ds, hs, width, v, checkNaN: false);
-                    SeparableHorizontal<T, TRed>(g, v, yo, cols, (long)ds.Part * hs.Part, divisor);
+                    if (SignedZeros<T, TRed>())
+                    {
+                        SettleZeroMaxima<T, TRed>(g, xn, yo, cursor.Od, cursor.Oh, cn);
+                    }
                 }
             }
         }
@@ -1193,6 +1206,10 @@ internal static unsafe partial class WindowReduce
                     T* xp = (T*)job.X + ((long)cursor.Plane * g.InputPlane);
                     T* yr = (T*)job.Y + ((long)r * wOut);
                     SeparableRow<T, TRed>(g, xp, yr, cursor.Od, cursor.Oh, job.Divisor, plan);
+                    if (SignedZeros<T, TRed>())
+                    {
+                        SettleZeroMaxima<T, TRed>(g, xp, yr, cursor.Od, cursor.Oh, 1); // columns first
+                    }
                 }
             }
         }
@@ -1203,6 +1220,119 @@ internal static unsafe partial class WindowReduce
                 ArrayPool<T>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>Whether max pooling over <typeparamref name="T"/> has zeros of two signs whose order decides the result.</summary>
+    private static bool SignedZeros<T, TRed>()
+        where TRed : IReducer<T>
+        where T : unmanaged, INumber<T> =>
+        (TRed.IsMax || typeof(TRed) == typeof(NaNFreeMaxReducer<T>)) && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    /// <summary>
+    /// Settles the zero maxima of one output row that was reduced columns (or rows) first: a window whose maximum is zero
+    /// may hold +0 and -0, which such passes meet out of PyTorch's row-major order, so each output equal to zero is
+    /// recomputed tap by tap in that order (D, H, W, the earlier taps as the accumulator) and takes the sign of the first
+    /// zero. <paramref name="xn"/> is what the row reads: a channels-first plane (<paramref name="cn"/> = 1) or a
+    /// channels-last image; <paramref name="yo"/> holds the row's W.Out positions of <paramref name="cn"/> channels.
+    /// Outputs that are not zero are only compared, a vector at a time.
+    /// </summary>
+    private static void SettleZeroMaxima<T, TRed>(in PoolGeometry g, T* xn, T* yo, int od, int oh, int cn)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        int len = g.W.Out * cn, lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 0;
+        if (!AnyZero(yo, len))
+        {
+            return;
+        }
+
+        for (int i = 0; i < len;)
+        {
+            int end = Math.Min(len, i + Math.Max(lanes, 1));
+            if (lanes != 0 && end - i == lanes && !Vector.EqualsAny(Vector.Load(yo + i), Vector<T>.Zero))
+            {
+                i = end;
+                continue;
+            }
+
+            for (; i < end; i++)
+            {
+                if (yo[i] == T.Zero)
+                {
+                    yo[i] = ScanWindow<T, TRed>(g, xn, od, oh, i / cn, i % cn, cn);
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="length"/> elements from <paramref name="p"/> hold a zero of either sign (four 512-bit compares per branch).</summary>
+    private static bool AnyZero<T>(T* p, long length)
+        where T : unmanaged, INumber<T>
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            int w = Vector512<T>.Count;
+            for (; i + (4 * w) <= length; i += 4 * w)
+            {
+                if ((Vector512.Equals(Vector512.Load(p + i), Vector512<T>.Zero) | Vector512.Equals(Vector512.Load(p + i + w), Vector512<T>.Zero)
+                    | Vector512.Equals(Vector512.Load(p + i + (2 * w)), Vector512<T>.Zero) | Vector512.Equals(Vector512.Load(p + i + (3 * w)), Vector512<T>.Zero))
+                    != Vector512<T>.Zero)
+                {
+                    return true;
+                }
+            }
+        }
+
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i + Vector<T>.Count <= length; i += Vector<T>.Count)
+            {
+                if (Vector.EqualsAny(Vector.Load(p + i), Vector<T>.Zero))
+                {
+                    return true;
+                }
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            if (p[i] == T.Zero)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Output (<paramref name="od"/>, <paramref name="oh"/>, <paramref name="ow"/>), channel <paramref name="c"/>, tap by tap in row-major order (D, H, W) with <typeparamref name="TRed"/>.</summary>
+    private static T ScanWindow<T, TRed>(in PoolGeometry g, T* xn, int od, int oh, int ow, int c, int cn)
+        where T : unmanaged, INumber<T>
+        where TRed : IReducer<T>
+    {
+        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
+        int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
+        int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
+        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
+        T acc = TRed.Empty;
+        bool first = true;
+        for (int jd = fd; jd < ed; jd++)
+        {
+            long id = sd + ((long)jd * dAxis.Dilation);
+            for (int jh = fh; jh < eh; jh++)
+            {
+                long row = ((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In;
+                for (int jw = fw; jw < ew; jw++)
+                {
+                    T x = xn[((row + sw + ((long)jw * wAxis.Dilation)) * cn) + c];
+                    acc = first ? x : TRed.Combine(acc, x);
+                    first = false;
+                }
+            }
+        }
+
+        return acc;
     }
 
     /// <summary>What every row of one call shares: scratch rows, the border columns, the interior range.</summary>

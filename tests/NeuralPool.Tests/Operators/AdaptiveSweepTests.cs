@@ -16,7 +16,7 @@ public sealed class AdaptiveSweepTests
     {
         var failures = new Failures();
         var rng = new Random(7000 + rank);
-        var kinds = new[] { DataKind.Normal, DataKind.Ties, DataKind.NaNs, DataKind.NegativeInfinity };
+        var kinds = new[] { DataKind.Normal, DataKind.Ties, DataKind.NaNs, DataKind.NegativeInfinity, DataKind.SignedZeros };
         for (int i = 0; i < (rank == 1 ? 800 : 400); i++)
         {
             int[] shape = SweepCases.RandomShape(rank, rng);
@@ -66,8 +66,8 @@ public sealed class AdaptiveSweepTests
         var indices = new long[g.OutputLength];
         MaxPool.Forward<T>(g, input, values, indices);
         MaxPool.Forward<T>(g, input, plain);
-        string? problem = Harness.Exact(max.Values, Harness.FromLibrary(values, outShape, layout), "max values")
-            ?? Harness.Exact(max.Values, Harness.FromLibrary(plain, outShape, layout), "max values (no indices)")
+        string? problem = Harness.ExactSigned(max.Values, Harness.FromLibrary(values, outShape, layout), "max values")
+            ?? Harness.ExactSigned(max.Values, Harness.FromLibrary(plain, outShape, layout), "max values (no indices)")
             ?? Harness.Exact(max.Indices, Harness.FromLibrary(indices, outShape, layout), "max indices");
         if (problem is not null)
         {

@@ -147,6 +147,25 @@ internal static class Harness
         }
     }
 
+    /// <summary>Null when bit for bit equal but for NaN payloads (-0 differs from 0), else the first mismatch.</summary>
+    public static string? ExactSigned(double[] expected, double[] actual, string what)
+    {
+        if (expected.Length != actual.Length)
+        {
+            return $"{what}: length {actual.Length}, expected {expected.Length}";
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (!(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(actual[i]) || (double.IsNaN(expected[i]) && double.IsNaN(actual[i]))))
+            {
+                return $"{what}[{i}] = {actual[i]:R}, expected {expected[i]:R}";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Null when equal (NaN equals NaN, -0 equals 0), else the first mismatch.</summary>
     public static string? Exact(double[] expected, double[] actual, string what)
     {

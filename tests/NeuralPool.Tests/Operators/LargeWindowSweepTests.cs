@@ -12,7 +12,7 @@ namespace NeuralPool.Tests.Operators;
 /// </summary>
 public sealed class LargeWindowSweepTests
 {
-    private static readonly DataKind[] Kinds = [DataKind.Normal, DataKind.Ties, DataKind.NaNs, DataKind.NegativeInfinity];
+    private static readonly DataKind[] Kinds = [DataKind.Normal, DataKind.Ties, DataKind.NaNs, DataKind.NegativeInfinity, DataKind.SignedZeros];
     private static readonly int[] Channels = [1, 3, 8, 9, 17, 40];
 
     public static TheoryData<TensorLayout, string> Configs()
