@@ -86,12 +86,13 @@ internal static unsafe partial class WindowReduce
                     }
 
                     long divisorValue = job.Divisor.Combine((long)ds.Part * hs.Part, 2);
-                    if (typeof(TFast) == typeof(TRed) || !NarrowPairRow<T, TFast>(rows, n, width, v, built, yo, cn, wOut, per, pick, divisorValue, checkNaN: true))
+                    bool zero = false;
+                    if (typeof(TFast) == typeof(TRed) || !NarrowPairRow<T, TFast>(rows, n, width, v, built, yo, cn, wOut, per, pick, divisorValue, checkNaN: true, ref zero))
                     {
-                        NarrowPairRow<T, TRed>(rows, n, width, v, built, yo, cn, wOut, per, pick, divisorValue, checkNaN: false);
+                        NarrowPairRow<T, TRed>(rows, n, width, v, built, yo, cn, wOut, per, pick, divisorValue, checkNaN: false, ref zero);
                     }
 
-                    if (SignedZeros<T, TRed>())
+                    if (SignedZeros<T, TRed>() && zero)
                     {
                         SettleZeroMaxima<T, TRed>(g, xn, yo, cursor.Od, cursor.Oh, cn); // rows first
                     }
@@ -111,10 +112,10 @@ internal static unsafe partial class WindowReduce
     /// One output row, built in <paramref name="built"/> (W·C plus a vector of slack) and copied to <paramref name="yo"/> at
     /// the end, so the row's stores do not interleave with the loads of the input (an input load and a recent output
     /// store 4 KB apart in their address bits stall each other). With <paramref name="checkNaN"/>, returns false (the row
-    /// to be redone) when an input is NaN.
+    /// to be redone) when an input is NaN. <paramref name="zero"/> tells whether the row may hold a zero output.
     /// </summary>
     private static bool NarrowPairRow<T, TRed>(T** rows, int n, int width, T* v, T* built, T* yo, int cn, int wOut, int per,
-        Vector512<int> pick, long divisorValue, bool checkNaN)
+        Vector512<int> pick, long divisorValue, bool checkNaN, ref bool zero)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -173,6 +174,7 @@ internal static unsafe partial class WindowReduce
 
         // Horizontal: pair results p[i] = v[i] ⊕ v[i + C] over 2C·P elements, then the permute picks each position's first C.
         var scale = Vector512.Create(T.CreateChecked(divisorValue));
+        var zeros = Vector512<T>.Zero;
         int done = 0, total = wOut * cn;
         for (int ow = 0; ow < wOut; ow += per)
         {
@@ -186,8 +188,12 @@ internal static unsafe partial class WindowReduce
             }
 
             y.Store(built + done); // lanes past this block's outputs land on the next block's (or the slack), written after it
-            done += Math.Min(per, wOut - ow) * cn;
+            int valid = Math.Min(per, wOut - ow) * cn;
+            zeros |= Vector512.Equals(y, Vector512<T>.Zero) & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(valid)).As<int, T>();
+            done += valid;
         }
+
+        zero = zeros != Vector512<T>.Zero;
 
         new ReadOnlySpan<T>(built, total).CopyTo(new Span<T>(yo, total));
         return true;
