@@ -1265,11 +1265,41 @@ internal static unsafe partial class WindowReduce
         }
     }
 
-    /// <summary>Whether <paramref name="length"/> elements from <paramref name="p"/> hold a zero of either sign (four 512-bit compares per branch).</summary>
+    /// <summary>Whether <paramref name="length"/> elements from <paramref name="p"/> hold a zero of either sign.</summary>
     private static bool AnyZero<T>(T* p, long length)
         where T : unmanaged, INumber<T>
     {
         long i = 0;
+        if (Avx512F.IsSupported && typeof(T) == typeof(float) && length >= 16)
+        {
+            // The least magnitude over the run, an and and a minimum per vector and no branch: the new value goes first, so
+            // a NaN (whose magnitude is NaN) leaves the running least as it was.
+            var magnitude = Vector512.Create(0x7FFF_FFFF).AsSingle();
+            var least = Vector512.Create(float.PositiveInfinity);
+            float* f = (float*)p;
+            for (; i + 16 <= length; i += 16)
+            {
+                least = Avx512F.Min(Vector512.Load(f + i) & magnitude, least);
+            }
+
+            least = Avx512F.Min(Vector512.Load(f + length - 16) & magnitude, least);
+            return Vector512.EqualsAny(least, Vector512<float>.Zero);
+        }
+
+        if (Avx512F.IsSupported && typeof(T) == typeof(double) && length >= 8)
+        {
+            var magnitude = Vector512.Create(0x7FFF_FFFF_FFFF_FFFFL).AsDouble();
+            var least = Vector512.Create(double.PositiveInfinity);
+            double* d = (double*)p;
+            for (; i + 8 <= length; i += 8)
+            {
+                least = Avx512F.Min(Vector512.Load(d + i) & magnitude, least);
+            }
+
+            least = Avx512F.Min(Vector512.Load(d + length - 8) & magnitude, least);
+            return Vector512.EqualsAny(least, Vector512<double>.Zero);
+        }
+
         if (Vector512.IsHardwareAccelerated)
         {
             int w = Vector512<T>.Count;

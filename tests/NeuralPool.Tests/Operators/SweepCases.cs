@@ -74,7 +74,7 @@ internal sealed record SlidingCase(
 /// <summary>Parameter sweeps: exhaustive in 1-D (every geometry with every data kind), seeded random samples in 2-D and 3-D.</summary>
 internal static class SweepCases
 {
-    private static readonly DataKind[] Kinds = [DataKind.Normal, DataKind.Ties, DataKind.NaNs, DataKind.NegativeInfinity, DataKind.SignedZeros];
+    private static readonly DataKind[] Kinds = [DataKind.Normal, DataKind.Ties, DataKind.NaNs, DataKind.NegativeInfinity, DataKind.SignedZeros, DataKind.SignedZerosAndNaNs];
 
     /// <summary>PyTorch-style cases: symmetric padding 0..k/2, optional dilation 1..3, strides 1..3, ceil on/off.</summary>
     /// <param name="rank">Spatial rank.</param>

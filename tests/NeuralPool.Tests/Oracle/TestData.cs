@@ -23,6 +23,9 @@ internal enum DataKind
 
     /// <summary>+0, −0 and small negative integers: windows whose maximum is zero hold zeros of both signs in different rows and columns.</summary>
     SignedZeros,
+
+    /// <summary>As <see cref="SignedZeros"/>, with one value in eight NaN: zero maxima and NaN maxima side by side in a row.</summary>
+    SignedZerosAndNaNs,
 }
 
 /// <summary>Deterministic input generators (fixed seeds).</summary>
@@ -41,6 +44,7 @@ internal static class TestData
                 DataKind.Positive => 0.25 + (2 * rng.NextDouble()),
                 DataKind.Distinct => 0,
                 DataKind.SignedZeros => SignedZero(rng),
+                DataKind.SignedZerosAndNaNs => rng.Next(8) == 0 ? double.NaN : SignedZero(rng),
                 _ => Normal(rng),
             };
         }
