@@ -27,7 +27,8 @@ namespace NeuralPool.Kernels;
 /// Maxima follow PyTorch's row-major scan exactly: the first of equal values wins, which matters only for +0 against −0.
 /// Kernels that reduce in that order (direct taps, register and short rows, 3 x 3 'same' planes, sliding rows) are exact
 /// as they go; the ones that reduce rows or columns first settle afterwards every output that came out zero, tap by tap
-/// in the scan's order (<see cref="SettleZeroMaxima"/>), which costs a compare per output vector on rows without zeros.
+/// in the scan's order (<see cref="SettleZeroMaxima"/>), which costs an and and a minimum per output vector on rows without
+/// zeros.
 /// </para>
 /// </summary>
 internal static unsafe partial class WindowReduce
@@ -1234,7 +1235,7 @@ internal static unsafe partial class WindowReduce
     /// recomputed tap by tap in that order (D, H, W, the earlier taps as the accumulator) and takes the sign of the first
     /// zero. <paramref name="xn"/> is what the row reads: a channels-first plane (<paramref name="cn"/> = 1) or a
     /// channels-last image; <paramref name="yo"/> holds the row's W.Out positions of <paramref name="cn"/> channels.
-    /// Outputs that are not zero are only compared, a vector at a time.
+    /// A row without a zero is only scanned for its least magnitude (<see cref="AnyZero"/>).
     /// </summary>
     private static void SettleZeroMaxima<T, TRed>(in PoolGeometry g, T* xn, T* yo, int od, int oh, int cn)
         where T : unmanaged, INumber<T>
