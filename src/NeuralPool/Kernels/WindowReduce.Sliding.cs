@@ -160,7 +160,7 @@ internal static unsafe partial class WindowReduce
                     Touch((byte*)src, (long)inRow * sizeof(T));
                 }
 
-                SlideRow<T, TRed>(g, src, cn, slot, cn, cols, line);
+                SlideRow<T, TRed>(g, src, slot, cols, line);
             }
 
             T* row;
@@ -329,17 +329,16 @@ internal static unsafe partial class WindowReduce
         where T : unmanaged, INumber<T> => divisorValue == 1 ? value : value / scale;
 
     /// <summary>
-    /// One row of horizontal results: <paramref name="row"/> holds W.In positions <paramref name="step"/> apart, each
-    /// <paramref name="len"/> channels; <paramref name="dst"/> gets W.Out positions of <paramref name="len"/> channels,
-    /// contiguous, undivided. Border positions reduce their valid taps; interior positions slide with the block
-    /// algorithm, lanes over channels.
+    /// One row of horizontal results: <paramref name="row"/> holds W.In positions of C channels, <paramref name="dst"/> gets
+    /// W.Out positions of C channels, undivided. Border positions reduce their valid taps; interior positions slide with
+    /// the block algorithm, lanes over channels.
     /// </summary>
-    private static void SlideRow<T, TRed>(in PoolGeometry g, T* row, int step, T* dst, int len, AxisSpan* cols, T* line)
+    private static void SlideRow<T, TRed>(in PoolGeometry g, T* row, T* dst, AxisSpan* cols, T* line)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
         var wAxis = g.W;
-        int kw = wAxis.Kernel, wOut = wAxis.Out;
+        int cn = g.C, kw = wAxis.Kernel, wOut = wAxis.Out;
         int ib = wAxis.InteriorBegin, ie = wAxis.InteriorEnd;
         int lanes = Vector<T>.Count;
         for (int ow = 0; ow < wOut; ow++)
@@ -351,28 +350,28 @@ internal static unsafe partial class WindowReduce
             }
 
             AxisSpan col = cols[ow];
-            T* yc = dst + ((long)ow * len);
+            T* yc = dst + ((long)ow * cn);
             if (col.Count == 0)
             {
-                new Span<T>(yc, len).Fill(TRed.Empty);
+                new Span<T>(yc, cn).Fill(TRed.Empty);
                 continue;
             }
 
-            T* seed = row + ((long)col.First * step);
+            T* seed = row + ((long)col.First * cn);
             int c = 0;
-            if (len >= lanes)
+            if (cn >= lanes)
             {
                 for (; ; c += lanes)
                 {
-                    c = Math.Min(c, len - lanes); // overlapping last vector: recomputed, same values
+                    c = Math.Min(c, cn - lanes); // overlapping last vector: recomputed, same values
                     Vector<T> acc = Vector.Load(seed + c);
                     for (int t = 1; t < col.Count; t++)
                     {
-                        acc = TRed.Combine(acc, Vector.Load(seed + c + ((long)t * step)));
+                        acc = TRed.Combine(acc, Vector.Load(seed + c + ((long)t * cn)));
                     }
 
                     acc.Store(yc + c);
-                    if (c + lanes >= len)
+                    if (c + lanes >= cn)
                     {
                         break;
                     }
@@ -381,12 +380,12 @@ internal static unsafe partial class WindowReduce
                 continue;
             }
 
-            for (; c < len; c++)
+            for (; c < cn; c++)
             {
                 T acc = seed[c];
                 for (int t = 1; t < col.Count; t++)
                 {
-                    acc = TRed.Combine(acc, seed[c + ((long)t * step)]);
+                    acc = TRed.Combine(acc, seed[c + ((long)t * cn)]);
                 }
 
                 yc[c] = acc;
@@ -399,40 +398,40 @@ internal static unsafe partial class WindowReduce
         }
 
         int t0 = ib - wAxis.PadBegin, t1 = ie - wAxis.PadBegin; // window starts of the interior outputs
-        T* out0 = dst + ((long)ib * len);
-        if (len < lanes)
+        T* out0 = dst + ((long)ib * cn);
+        if (cn < lanes)
         {
-            SlideScalar<T, TRed>(row, step, out0, len, kw, t0, t1);
+            SlideScalar<T, TRed>(row, out0, cn, kw, t0, t1);
             return;
         }
 
-        if (kw == 7 && Vector512.IsHardwareAccelerated && len >= Vector512<T>.Count)
+        if (kw == 7 && Vector512.IsHardwareAccelerated && cn >= Vector512<T>.Count)
         {
-            SlideRegisters7<T, TRed>(row, step, out0, len, t0, t1);
+            SlideRegisters7<T, TRed>(row, out0, cn, t0, t1);
             return;
         }
 
-        if (len > 2 * lanes)
+        if (cn > 2 * lanes)
         {
-            SlideLine<T, TRed>(row, step, out0, len, kw, t0, t1, line);
+            SlideLine<T, TRed>(row, out0, cn, kw, t0, t1, line);
             return;
         }
 
         // A few channel vectors: each runs along the row with its suffix block and prefix in registers.
         Vector<T>* suffix = stackalloc Vector<T>[kw];
-        for (int c = 0; c < len; c += lanes)
+        for (int c = 0; c < cn; c += lanes)
         {
-            c = Math.Min(c, len - lanes); // overlapping last vector: recomputed, same values
+            c = Math.Min(c, cn - lanes); // overlapping last vector: recomputed, same values
             T* src = row + c;
             T* o = out0 + c;
             int t = t0;
             for (int k0 = t0 - (t0 % kw); t < t1; k0 += kw)
             {
                 // Block [k0, k0 + kw): suffix[i - k0] = reduction of positions i .. k0 + kw - 1, for i >= t.
-                suffix[kw - 1] = Vector.Load(src + ((long)(k0 + kw - 1) * step));
+                suffix[kw - 1] = Vector.Load(src + ((long)(k0 + kw - 1) * cn));
                 for (int i = k0 + kw - 2; i >= t; i--)
                 {
-                    suffix[i - k0] = TRed.Combine(Vector.Load(src + ((long)i * step)), suffix[i - k0 + 1]);
+                    suffix[i - k0] = TRed.Combine(Vector.Load(src + ((long)i * cn)), suffix[i - k0 + 1]);
                 }
 
                 if (t == k0)
@@ -440,7 +439,7 @@ internal static unsafe partial class WindowReduce
                     // The window is the block itself.
                     suffix[0].Store(o);
                     t++;
-                    o += len;
+                    o += cn;
                 }
 
                 if (t >= t1)
@@ -450,27 +449,27 @@ internal static unsafe partial class WindowReduce
 
                 // Windows starting inside the block: its suffix from t and the next block's prefix up to t + kw - 1.
                 int next = k0 + kw;
-                Vector<T> prefix = Vector.Load(src + ((long)next * step));
+                Vector<T> prefix = Vector.Load(src + ((long)next * cn));
                 for (int i = next + 1; i < t + kw; i++)
                 {
-                    prefix = TRed.Combine(prefix, Vector.Load(src + ((long)i * step)));
+                    prefix = TRed.Combine(prefix, Vector.Load(src + ((long)i * cn)));
                 }
 
                 for (int end = Math.Min(next, t1); ; )
                 {
                     TRed.Combine(suffix[t - k0], prefix).Store(o);
                     t++;
-                    o += len;
+                    o += cn;
                     if (t >= end)
                     {
                         break;
                     }
 
-                    prefix = TRed.Combine(prefix, Vector.Load(src + ((long)(t + kw - 1) * step)));
+                    prefix = TRed.Combine(prefix, Vector.Load(src + ((long)(t + kw - 1) * cn)));
                 }
             }
 
-            if (c + lanes >= len)
+            if (c + lanes >= cn)
             {
                 break;
             }
@@ -483,7 +482,7 @@ internal static unsafe partial class WindowReduce
     /// registers: about one load, one store and three reductions per output, where the pass through the scratch line
     /// takes six loads and three stores. Same operations in the same order as <see cref="SlideLine"/>.
     /// </summary>
-    private static void SlideRegisters7<T, TRed>(T* row, int step, T* dst, int len, int t0, int t1)
+    private static void SlideRegisters7<T, TRed>(T* row, T* dst, int cn, int t0, int t1)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -496,17 +495,17 @@ internal static unsafe partial class WindowReduce
             bool whole = t == k0 && end == k0 + kw;
             for (int c = 0; ; c += lanes)
             {
-                c = Math.Min(c, len - lanes); // overlapping last vector: recomputed, same values
+                c = Math.Min(c, cn - lanes); // overlapping last vector: recomputed, same values
                 if (whole)
                 {
-                    Block7<T, TRed>(row + c + ((long)k0 * step), step, dst + c + ((long)(k0 - t0) * len), len);
+                    Block7<T, TRed>(row + c + ((long)k0 * cn), dst + c + ((long)(k0 - t0) * cn), cn);
                 }
                 else
                 {
-                    Cut7<T, TRed>(row + c, step, dst + c, len, t0, k0, t, end);
+                    Cut7<T, TRed>(row + c, dst + c, cn, t0, k0, t, end);
                 }
 
-                if (c + lanes >= len)
+                if (c + lanes >= cn)
                 {
                     break;
                 }
@@ -517,11 +516,11 @@ internal static unsafe partial class WindowReduce
     }
 
     /// <summary>
-    /// The seven outputs of a whole block for one vector of channels: <paramref name="b"/> at the block's first position
-    /// (positions <paramref name="step"/> apart), <paramref name="o"/> at its first output (<paramref name="outStep"/> apart).
+    /// The seven outputs of a whole block for one vector of channels: <paramref name="b"/> at the block's first position,
+    /// <paramref name="o"/> at its first output (positions and outputs <paramref name="step"/> apart).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block7<T, TRed>(T* b, long step, T* o, long outStep)
+    private static void Block7<T, TRed>(T* b, T* o, long step)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -536,21 +535,21 @@ internal static unsafe partial class WindowReduce
         T* nb = b + (7 * step);
         Vector512<T> p = Vector512.Load(nb);
         s0.Store(o);
-        TRed.Combine(s1, p).Store(o + outStep);
+        TRed.Combine(s1, p).Store(o + step);
         p = TRed.Combine(p, Vector512.Load(nb + step));
-        TRed.Combine(s2, p).Store(o + (2 * outStep));
+        TRed.Combine(s2, p).Store(o + (2 * step));
         p = TRed.Combine(p, Vector512.Load(nb + (2 * step)));
-        TRed.Combine(s3, p).Store(o + (3 * outStep));
+        TRed.Combine(s3, p).Store(o + (3 * step));
         p = TRed.Combine(p, Vector512.Load(nb + (3 * step)));
-        TRed.Combine(s4, p).Store(o + (4 * outStep));
+        TRed.Combine(s4, p).Store(o + (4 * step));
         p = TRed.Combine(p, Vector512.Load(nb + (4 * step)));
-        TRed.Combine(s5, p).Store(o + (5 * outStep));
+        TRed.Combine(s5, p).Store(o + (5 * step));
         p = TRed.Combine(p, Vector512.Load(nb + (5 * step)));
-        TRed.Combine(s6, p).Store(o + (6 * outStep));
+        TRed.Combine(s6, p).Store(o + (6 * step));
     }
 
     /// <summary>Outputs [t, end) of the block at <paramref name="k0"/> cut by the ends of the interior, one by one, for one vector of channels (<paramref name="src"/> and <paramref name="yc"/> at its first channel; outputs from <paramref name="t0"/>).</summary>
-    private static void Cut7<T, TRed>(T* src, long step, T* yc, long outStep, int t0, int k0, int t, int end)
+    private static void Cut7<T, TRed>(T* src, T* yc, long step, int t0, int k0, int t, int end)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
@@ -574,35 +573,35 @@ internal static unsafe partial class WindowReduce
                 acc = TRed.Combine(acc, pre);
             }
 
-            acc.Store(yc + ((t - t0) * outStep));
+            acc.Store(yc + ((t - t0) * step));
         }
     }
 
     /// <summary>
     /// Interior positions for many channels: positions play the part of rows, each a contiguous run of
-    /// <paramref name="len"/> channels, so every pass streams through memory (suffix block and prefix in <paramref name="line"/>).
+    /// <paramref name="cn"/> channels, so every pass streams through memory (suffix block and prefix in <paramref name="line"/>).
     /// </summary>
-    private static void SlideLine<T, TRed>(T* row, int step, T* dst, int len, int kw, int t0, int t1, T* line)
+    private static void SlideLine<T, TRed>(T* row, T* dst, int cn, int kw, int t0, int t1, T* line)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        int stride = (int)((((long)len * sizeof(T)) + 63) & ~63L) / sizeof(T);
+        int stride = (int)((((long)cn * sizeof(T)) + 63) & ~63L) / sizeof(T);
         T* prefix = line + ((long)kw * stride);
         int t = t0;
         for (int k0 = t0 - (t0 % kw); t < t1; k0 += kw)
         {
             // Block [k0, k0 + kw): line[i - k0] = reduction of positions i .. k0 + kw - 1, for i >= t.
-            new ReadOnlySpan<T>(row + ((long)(k0 + kw - 1) * step), len).CopyTo(new Span<T>(line + ((long)(kw - 1) * stride), len));
+            new ReadOnlySpan<T>(row + ((long)(k0 + kw - 1) * cn), cn).CopyTo(new Span<T>(line + ((long)(kw - 1) * stride), cn));
             for (int i = k0 + kw - 2; i >= t; i--)
             {
-                Combine2<T, TRed>(row + ((long)i * step), line + ((long)(i - k0 + 1) * stride), line + ((long)(i - k0) * stride), len);
+                Combine2<T, TRed>(row + ((long)i * cn), line + ((long)(i - k0 + 1) * stride), line + ((long)(i - k0) * stride), cn);
             }
 
             if (t == k0)
             {
-                new ReadOnlySpan<T>(line, len).CopyTo(new Span<T>(dst, len));
+                new ReadOnlySpan<T>(line, cn).CopyTo(new Span<T>(dst, cn));
                 t++;
-                dst += len;
+                dst += cn;
             }
 
             if (t >= t1)
@@ -611,35 +610,35 @@ internal static unsafe partial class WindowReduce
             }
 
             int next = k0 + kw;
-            FoldRows<T, TRed>(row + ((long)next * step), t + kw - next, step, len, prefix);
+            FoldRows<T, TRed>(row + ((long)next * cn), t + kw - next, cn, prefix);
             for (int end = Math.Min(next, t1); ; )
             {
-                Combine2<T, TRed>(line + ((long)(t - k0) * stride), prefix, dst, len);
+                Combine2<T, TRed>(line + ((long)(t - k0) * stride), prefix, dst, cn);
                 t++;
-                dst += len;
+                dst += cn;
                 if (t >= end)
                 {
                     break;
                 }
 
-                Combine2<T, TRed>(prefix, row + ((long)(t + kw - 1) * step), prefix, len);
+                Combine2<T, TRed>(prefix, row + ((long)(t + kw - 1) * cn), prefix, cn);
             }
         }
     }
 
     /// <summary>Interior positions for fewer channels than a vector: every window's taps directly.</summary>
-    private static void SlideScalar<T, TRed>(T* row, int step, T* dst, int len, int kw, int t0, int t1)
+    private static void SlideScalar<T, TRed>(T* row, T* dst, int cn, int kw, int t0, int t1)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        for (int t = t0; t < t1; t++, dst += len)
+        for (int t = t0; t < t1; t++, dst += cn)
         {
-            for (int c = 0; c < len; c++)
+            for (int c = 0; c < cn; c++)
             {
-                T acc = row[((long)t * step) + c];
+                T acc = row[((long)t * cn) + c];
                 for (int i = 1; i < kw; i++)
                 {
-                    acc = TRed.Combine(acc, row[((long)(t + i) * step) + c]);
+                    acc = TRed.Combine(acc, row[((long)(t + i) * cn) + c]);
                 }
 
                 dst[c] = acc;
@@ -759,15 +758,15 @@ internal static unsafe partial class WindowReduce
         return true;
     }
 
-    /// <summary><c>into</c> = the reduction of <paramref name="count"/> runs of <paramref name="length"/> elements, <paramref name="stride"/> apart from <paramref name="first"/>, in order.</summary>
-    private static void FoldRows<T, TRed>(T* first, int count, long stride, int length, T* into)
+    /// <summary><c>into</c> = the reduction of <paramref name="count"/> consecutive rows starting at <paramref name="first"/>, in row order.</summary>
+    private static void FoldRows<T, TRed>(T* first, int count, int rowLen, T* into)
         where T : unmanaged, INumber<T>
         where TRed : IReducer<T>
     {
-        new ReadOnlySpan<T>(first, length).CopyTo(new Span<T>(into, length));
+        new ReadOnlySpan<T>(first, rowLen).CopyTo(new Span<T>(into, rowLen));
         for (int j = 1; j < count; j++)
         {
-            Combine2<T, TRed>(into, first + (j * stride), into, length);
+            Combine2<T, TRed>(into, first + ((long)j * rowLen), into, rowLen);
         }
     }
 }

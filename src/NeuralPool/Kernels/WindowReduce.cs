@@ -1266,53 +1266,24 @@ internal static unsafe partial class WindowReduce
         }
     }
 
-    /// <summary>Whether <paramref name="length"/> elements from <paramref name="p"/> hold a zero of either sign.</summary>
+    /// <summary>Whether <paramref name="length"/> elements from <paramref name="p"/> (float or double) hold a zero of either sign.</summary>
     private static bool AnyZero<T>(T* p, long length)
         where T : unmanaged, INumber<T>
     {
         long i = 0;
-        if (Avx512F.IsSupported && typeof(T) == typeof(float) && length >= 16)
+        int wide = Vector512<T>.Count;
+        if (Avx512F.IsSupported && length >= wide)
         {
             // The least magnitude over the run, an and and a minimum per vector and no branch: the new value goes first, so
             // a NaN (whose magnitude is NaN) leaves the running least as it was.
-            var magnitude = Vector512.Create(0x7FFF_FFFF).AsSingle();
-            var least = Vector512.Create(float.PositiveInfinity);
-            float* f = (float*)p;
-            for (; i + 16 <= length; i += 16)
+            var least = Vector512.Create(T.CreateSaturating(double.PositiveInfinity));
+            for (; i + wide <= length; i += wide)
             {
-                least = Avx512F.Min(Vector512.Load(f + i) & magnitude, least);
+                least = LeastFirst(Vector512.Abs(Vector512.Load(p + i)), least);
             }
 
-            least = Avx512F.Min(Vector512.Load(f + length - 16) & magnitude, least);
-            return Vector512.EqualsAny(least, Vector512<float>.Zero);
-        }
-
-        if (Avx512F.IsSupported && typeof(T) == typeof(double) && length >= 8)
-        {
-            var magnitude = Vector512.Create(0x7FFF_FFFF_FFFF_FFFFL).AsDouble();
-            var least = Vector512.Create(double.PositiveInfinity);
-            double* d = (double*)p;
-            for (; i + 8 <= length; i += 8)
-            {
-                least = Avx512F.Min(Vector512.Load(d + i) & magnitude, least);
-            }
-
-            least = Avx512F.Min(Vector512.Load(d + length - 8) & magnitude, least);
-            return Vector512.EqualsAny(least, Vector512<double>.Zero);
-        }
-
-        if (Vector512.IsHardwareAccelerated)
-        {
-            int w = Vector512<T>.Count;
-            for (; i + (4 * w) <= length; i += 4 * w)
-            {
-                if ((Vector512.Equals(Vector512.Load(p + i), Vector512<T>.Zero) | Vector512.Equals(Vector512.Load(p + i + w), Vector512<T>.Zero)
-                    | Vector512.Equals(Vector512.Load(p + i + (2 * w)), Vector512<T>.Zero) | Vector512.Equals(Vector512.Load(p + i + (3 * w)), Vector512<T>.Zero))
-                    != Vector512<T>.Zero)
-                {
-                    return true;
-                }
-            }
+            least = LeastFirst(Vector512.Abs(Vector512.Load(p + length - wide)), least);
+            return Vector512.EqualsAny(least, Vector512<T>.Zero);
         }
 
         if (Vector.IsHardwareAccelerated)
@@ -1335,6 +1306,11 @@ internal static unsafe partial class WindowReduce
         }
 
         return false;
+
+        // vminps / vminpd: the second operand where either is NaN.
+        static Vector512<T> LeastFirst(Vector512<T> x, Vector512<T> least) => typeof(T) == typeof(float)
+            ? Avx512F.Min(x.AsSingle(), least.AsSingle()).As<float, T>()
+            : Avx512F.Min(x.AsDouble(), least.AsDouble()).As<double, T>();
     }
 
     /// <summary>Output (<paramref name="od"/>, <paramref name="oh"/>, <paramref name="ow"/>), channel <paramref name="c"/>, tap by tap in row-major order (D, H, W) with <typeparamref name="TRed"/>.</summary>
