@@ -211,10 +211,7 @@ internal static unsafe partial class Scatter
             ClearChannels(dn, dstPlane, cn, c0, c1);
             if (add)
             {
-                for (long q = 0; q < srcPlane; q++, at += cn)
-                {
-                    ScatterAddRow(ix + at, s + at, dc, cn, width);
-                }
+                ScatterAddPositions(ix + at, s + at, dc, cn, width, (nint)srcPlane);
             }
             else
             {
@@ -267,10 +264,8 @@ internal static unsafe partial class Scatter
                 continue;
             }
 
-            for (long q = 0; q < perRow; q++, at += cn)
-            {
-                ScatterAddRow(ix + at, s + at, dc, cn, width);
-            }
+            ScatterAddPositions(ix + at, s + at, dc, cn, width, (nint)perRow);
+            at += perRow * cn;
         }
 
         if (cleared < bands.HIn)
@@ -279,41 +274,50 @@ internal static unsafe partial class Scatter
         }
     }
 
-    /// <summary><c>dc[idx[ch] * cn + ch] += src[ch]</c> for the channels of one output position, four at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScatterAddRow<T>(long* iq, T* sq, T* dc, int cn, int width)
+    /// <summary>
+    /// <c>dc[idx[ch] * cn + ch] += src[ch]</c> for the channels [0, <paramref name="width"/>) of <paramref name="positions"/>
+    /// consecutive output positions (<paramref name="cn"/> elements apart), four channels at a time. A call of its own with
+    /// native-width offsets: inlined into the item loops, the loop spilled its pointers (0.112 -> 0.092 ms for two 28 x 28 x 64
+    /// gradients in the caches).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ScatterAddPositions<T>(long* iq, T* sq, T* dc, nint cn, nint width, nint positions)
         where T : unmanaged, INumber<T>
     {
-        int ch = 0;
-        for (; ch + 4 <= width; ch += 4)
+        for (; positions > 0; positions--, iq += cn, sq += cn)
         {
-            long a = iq[ch], b = iq[ch + 1], c = iq[ch + 2], e = iq[ch + 3];
-            if ((a | b | c | e) >= 0)
+            nint ch = 0;
+            for (; ch + 4 <= width; ch += 4)
             {
-                // Four different channels: four different destinations, no order to keep between them.
-                dc[(a * cn) + ch] += sq[ch];
-                dc[(b * cn) + ch + 1] += sq[ch + 1];
-                dc[(c * cn) + ch + 2] += sq[ch + 2];
-                dc[(e * cn) + ch + 3] += sq[ch + 3];
-                continue;
-            }
-
-            for (int k = ch; k < ch + 4; k++)
-            {
-                long i = iq[k];
-                if (i >= 0)
+                long a = iq[ch], b = iq[ch + 1], c = iq[ch + 2], e = iq[ch + 3];
+                if ((a | b | c | e) >= 0)
                 {
-                    dc[(i * cn) + k] += sq[k];
+                    // Four different channels: four different destinations, no order to keep between them.
+                    T* d = dc + ch;
+                    d[(nint)a * cn] += sq[ch];
+                    d[((nint)b * cn) + 1] += sq[ch + 1];
+                    d[((nint)c * cn) + 2] += sq[ch + 2];
+                    d[((nint)e * cn) + 3] += sq[ch + 3];
+                    continue;
+                }
+
+                for (nint k = ch; k < ch + 4; k++)
+                {
+                    long i = iq[k];
+                    if (i >= 0)
+                    {
+                        dc[((nint)i * cn) + k] += sq[k];
+                    }
                 }
             }
-        }
 
-        for (; ch < width; ch++)
-        {
-            long i = iq[ch];
-            if (i >= 0)
+            for (; ch < width; ch++)
             {
-                dc[(i * cn) + ch] += sq[ch];
+                long i = iq[ch];
+                if (i >= 0)
+                {
+                    dc[((nint)i * cn) + ch] += sq[ch];
+                }
             }
         }
     }
