@@ -233,18 +233,16 @@ internal static unsafe partial class WindowReduce
         return true;
     }
 
-    /// <summary>A row to prefetch while a pass walks another (nothing when <see cref="Start"/> is null).</summary>
+    /// <summary>A row of <paramref name="bytes"/> bytes to prefetch while a pass walks another (the default: none).</summary>
     private readonly struct Ahead(byte* start, long bytes)
     {
-        public byte* Start { get; } = start;
-
         /// <summary>Prefetches, into the outer caches, the line at byte <paramref name="offset"/> of the row (if the row is that long).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void At(long offset)
         {
             if (offset < bytes)
             {
-                Sse.Prefetch2(Start + offset);
+                Sse.Prefetch2(start + offset);
             }
         }
     }
