@@ -168,14 +168,23 @@ internal static unsafe partial class WindowReduce
 
     /// <summary>Max and its plane-local index for output (od, oh, ow): the first maximum in D, H, W scan order; the last NaN if any.</summary>
     internal static T MaxPosition<T>(in PoolGeometry g, T* plane, nint es, int od, int oh, int ow, out long index)
-        where T : unmanaged, INumber<T>, IMinMaxValue<T>
+        where T : unmanaged, INumber<T>, IMinMaxValue<T> =>
+        FirstMaximum(g, plane, es, od, oh, ow, MaxReducer<T>.Empty, out index);
+
+    /// <summary>
+    /// <see cref="MaxPosition"/> for any number type, tap by tap in PyTorch's row-major order: <paramref name="empty"/>
+    /// and index -1 when the window holds no input. Also what the kernels that reduce rows or columns first settle their
+    /// zero maxima with (<see cref="SettleZeroMaxima"/>).
+    /// </summary>
+    private static T FirstMaximum<T>(in PoolGeometry g, T* plane, nint es, int od, int oh, int ow, T empty, out long index)
+        where T : unmanaged, INumber<T>
     {
         var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
         int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
         int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
         int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
         index = -1;
-        T acc = MaxReducer<T>.Empty;
+        T acc = empty;
         bool first = true;
         for (int jd = fd; jd < ed; jd++)
         {
@@ -1260,7 +1269,7 @@ internal static unsafe partial class WindowReduce
             {
                 if (yo[i] == T.Zero)
                 {
-                    yo[i] = ScanWindow<T, TRed>(g, xn, od, oh, i / cn, i % cn, cn);
+                    yo[i] = FirstMaximum(g, xn + (i % cn), cn, od, oh, i / cn, TRed.Empty, out _);
                 }
             }
         }
@@ -1311,35 +1320,6 @@ internal static unsafe partial class WindowReduce
         static Vector512<T> LeastFirst(Vector512<T> x, Vector512<T> least) => typeof(T) == typeof(float)
             ? Avx512F.Min(x.AsSingle(), least.AsSingle()).As<float, T>()
             : Avx512F.Min(x.AsDouble(), least.AsDouble()).As<double, T>();
-    }
-
-    /// <summary>Output (<paramref name="od"/>, <paramref name="oh"/>, <paramref name="ow"/>), channel <paramref name="c"/>, tap by tap in row-major order (D, H, W) with <typeparamref name="TRed"/>.</summary>
-    private static T ScanWindow<T, TRed>(in PoolGeometry g, T* xn, int od, int oh, int ow, int c, int cn)
-        where T : unmanaged, INumber<T>
-        where TRed : IReducer<T>
-    {
-        var (dAxis, hAxis, wAxis) = (g.D, g.H, g.W);
-        int sd = dAxis.Start(od), fd = dAxis.FirstValid(od), ed = dAxis.EndValid(od);
-        int sh = hAxis.Start(oh), fh = hAxis.FirstValid(oh), eh = hAxis.EndValid(oh);
-        int sw = wAxis.Start(ow), fw = wAxis.FirstValid(ow), ew = wAxis.EndValid(ow);
-        T acc = TRed.Empty;
-        bool first = true;
-        for (int jd = fd; jd < ed; jd++)
-        {
-            long id = sd + ((long)jd * dAxis.Dilation);
-            for (int jh = fh; jh < eh; jh++)
-            {
-                long row = ((id * hAxis.In) + sh + ((long)jh * hAxis.Dilation)) * wAxis.In;
-                for (int jw = fw; jw < ew; jw++)
-                {
-                    T x = xn[((row + sw + ((long)jw * wAxis.Dilation)) * cn) + c];
-                    acc = first ? x : TRed.Combine(acc, x);
-                    first = false;
-                }
-            }
-        }
-
-        return acc;
     }
 
     /// <summary>What every row of one call shares: scratch rows, the border columns, the interior range.</summary>
